@@ -1,0 +1,324 @@
+import { evaluateWhen } from "../expr/govaluate.js";
+import type { TemplateScope } from "../model/catalog.js";
+import type { DAGTask, Item, NodeStatus, Outputs, Template, TemplateCall, WorkflowStep } from "../model/types.js";
+import { assessDag, compileDag, planDag, type TaskView } from "../scheduler/dag.js";
+import { assessStepGroup, mayStartChild } from "../scheduler/steps.js";
+import { Channel } from "./channel.js";
+import { Limiter } from "./limiter.js";
+import { expandItems, itemVars } from "./loops.js";
+import { loopNodeName } from "./names.js";
+import type { Invocation, WorkflowRun } from "./operator.js";
+import { templateOutputsFromScope } from "./outputs.js";
+import { addAggregateToScope, addNodeToScope } from "./scope.js";
+import { substituteObject, substituteString, type Vars } from "./substitute.js";
+
+export interface NodeContext {
+  run: WorkflowRun;
+  node: NodeStatus;
+  template: Template;
+  vars: Vars;
+  inv: Invocation;
+  scope: TemplateScope;
+}
+
+/** One expanded call (a step or a task, or one item of its loop) ready to run. */
+interface Expanded {
+  nodeName: string;
+  displayName: string;
+  call: TemplateCall;
+  vars: Vars;
+}
+
+/** Expands a step/task over its items; errors become an Error node for the whole call. */
+function expand(call: TemplateCall, baseName: string, displayBase: string, vars: Vars): { items?: Expanded[]; single?: Expanded } {
+  const items = expandItems(call, vars);
+  if (items === undefined) {
+    return { single: { nodeName: baseName, displayName: displayBase, call: substituteObject(call, vars), vars } };
+  }
+  const out = items.map((item: Item, i: number) => {
+    const v = { ...vars, ...itemVars(item) };
+    const { withItems: _a, withParam: _b, withSequence: _c, ...rest } = call;
+    return {
+      nodeName: loopNodeName(baseName, i, item),
+      displayName: loopNodeName(displayBase, i, item),
+      call: substituteObject(rest as TemplateCall, v),
+      vars: v,
+    };
+  });
+  return { items: out };
+}
+
+/** Runs one expanded call: `when` first (Skipped if false), then the template, then its hooks. */
+async function runCall(ctx: NodeContext, e: Expanded, kind: "steps" | "tasks", boundaryId: string, parentId: string | undefined): Promise<NodeStatus> {
+  const { run } = ctx;
+  const reused = run.reusable(e.nodeName);
+  if (reused) {
+    run.addChild(parentId, reused.id);
+    return reused;
+  }
+  if (e.call.when !== undefined && e.call.when !== "") {
+    let ok: boolean;
+    try {
+      ok = evaluateWhen(substituteString(e.call.when, e.vars));
+    } catch (err) {
+      const n = run.initNode(e.nodeName, { type: "Skipped", displayName: e.displayName, boundaryID: boundaryId, phase: "Error", message: (err as Error).message });
+      run.addChild(parentId, n.id);
+      return n;
+    }
+    if (!ok) {
+      const n = run.initNode(e.nodeName, {
+        type: "Skipped",
+        displayName: e.displayName,
+        boundaryID: boundaryId,
+        templateName: e.call.template,
+        phase: "Skipped",
+        message: `when '${substituteString(e.call.when, e.vars)}' evaluated false`,
+      });
+      run.addChild(parentId, n.id);
+      return n;
+    }
+  }
+  const hooks = e.call.hooks ?? {};
+  const exitHook = hooks.exit ?? (e.call.onExit ? { template: e.call.onExit } : undefined);
+  const lifecycle = Object.entries(hooks).filter(([k]) => k !== "exit");
+  const fired = new Set<string>();
+  const hookRuns: Array<Promise<NodeStatus>> = [];
+  const prefix = `${kind}.${e.call.name}`;
+  const fire = (status: string) => {
+    const v: Vars = { ...e.vars, [`${prefix}.status`]: status };
+    for (const [h, hook] of lifecycle) {
+      if (fired.has(h) || !run.evaluateHookExpression(hook, v)) continue;
+      fired.add(h);
+      hookRuns.push(run.runHook(`${e.nodeName}.hooks.${h}`, hook, v, boundaryId, false, ctx.scope, ctx.inv.depth + 1));
+    }
+  };
+  if (lifecycle.length > 0) fire("Running");
+  const child = run.executeTemplate({
+    nodeName: e.nodeName,
+    displayName: e.displayName,
+    call: e.call,
+    scope: ctx.scope,
+    boundaryId,
+    depth: ctx.inv.depth + 1,
+    vars: e.vars,
+    isExitHandler: ctx.inv.isExitHandler,
+  });
+  // Link as soon as the node exists so the tree is right while it runs.
+  queueMicrotask(() => run.addChild(parentId, run.nodeId(e.nodeName)));
+  const node = await child;
+  run.addChild(parentId, node.id);
+  if (lifecycle.length > 0) fire(node.phase);
+  if (exitHook && run.shutdown !== "Terminate") {
+    const v: Vars = { ...e.vars };
+    addNodeToScope(v, prefix, node);
+    const hookNode = await run.runHook(`${e.nodeName}.onExit`, exitHook, v, boundaryId, false, ctx.scope, ctx.inv.depth + 1);
+    run.addChild(node.id, hookNode.id);
+  }
+  await Promise.all(hookRuns);
+  return node;
+}
+
+/** Runs expanded calls with the template's parallelism and failFast. */
+async function runAll(ctx: NodeContext, list: Expanded[], kind: "steps" | "tasks", parentId: string | undefined, limiter: Limiter): Promise<NodeStatus[]> {
+  let anyFailed = false;
+  const failFast = ctx.template.failFast === true;
+  return Promise.all(
+    list.map(async (e) => {
+      const release = await limiter.acquire();
+      try {
+        if (!mayStartChild({ running: 0, failFast, anyFailed })) {
+          const n = ctx.run.initNode(e.nodeName, { type: "Skipped", displayName: e.displayName, boundaryID: ctx.node.id, phase: "Skipped", message: "skipped: a sibling failed and failFast is set" });
+          ctx.run.addChild(parentId, n.id);
+          return n;
+        }
+        const n = await runCall(ctx, e, kind, ctx.node.id, parentId);
+        if (n.phase === "Failed" || n.phase === "Error") anyFailed = true;
+        return n;
+      } finally {
+        release();
+      }
+    }),
+  );
+}
+
+function finishWithOutputs(ctx: NodeContext, scopeVars: Vars): void {
+  let outputs: Outputs | undefined;
+  try {
+    outputs = templateOutputsFromScope(ctx.template, scopeVars);
+  } catch (err) {
+    ctx.run.updateNode(ctx.node, { phase: "Error", message: (err as Error).message });
+    return;
+  }
+  ctx.run.updateNode(ctx.node, { phase: "Succeeded", outputs });
+}
+
+function parallelismOf(t: Template, vars: Vars): number | undefined {
+  if (t.parallelism === undefined) return undefined;
+  const n = Number(substituteString(String(t.parallelism), vars));
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** Steps: groups in order, the steps of a group in parallel (steps.go). */
+export async function executeSteps(ctx: NodeContext): Promise<void> {
+  const { run, node, template } = ctx;
+  const scopeVars: Vars = { ...ctx.vars };
+  const limiter = new Limiter(parallelismOf(template, ctx.vars));
+  let prevChildren: string[] = [node.id];
+  const groups = template.steps ?? [];
+  for (let gi = 0; gi < groups.length; gi++) {
+    const groupName = `${node.name}[${gi}]`;
+    const group = run.reusable(groupName) ?? run.initNode(groupName, { type: "StepGroup", displayName: `[${gi}]`, boundaryID: node.id, phase: "Running" });
+    for (const p of prevChildren) run.addChild(p, group.id);
+    const expanded: Array<{ step: WorkflowStep; list: Expanded[]; isLoop: boolean }> = [];
+    let expandError: string | undefined;
+    for (const step of groups[gi] ?? []) {
+      const stepVars = { ...scopeVars, "steps.name": step.name };
+      try {
+        const r = expand(step, `${node.name}[${gi}].${step.name}`, step.name, stepVars);
+        expanded.push({ step, list: r.items ?? [r.single!], isLoop: r.items !== undefined });
+      } catch (err) {
+        expandError = `step '${step.name}': ${(err as Error).message}`;
+        const n = run.initNode(`${node.name}[${gi}].${step.name}`, { type: "Skipped", displayName: step.name, boundaryID: node.id, phase: "Error", message: expandError });
+        run.addChild(group.id, n.id);
+      }
+    }
+    const flat = expanded.flatMap((x) => x.list);
+    const results = await runAll(ctx, flat, "steps", group.id, limiter);
+    const views = results.map((r, i) => ({ id: r.id, phase: r.phase, continueOn: flat[i].call.continueOn }));
+    if (expandError) views.push({ id: run.nodeId(`${node.name}[${gi}]`), phase: "Error", continueOn: undefined });
+    const verdict = assessStepGroup(views);
+    run.updateNode(group, { phase: verdict.phase === "Running" ? "Succeeded" : verdict.phase, message: verdict.message });
+    let i = 0;
+    for (const x of expanded) {
+      const nodes = results.slice(i, i + x.list.length);
+      i += x.list.length;
+      if (x.isLoop) addAggregateToScope(scopeVars, `steps.${x.step.name}`, nodes);
+      else addNodeToScope(scopeVars, `steps.${x.step.name}`, nodes[0]);
+    }
+    if (verdict.phase === "Failed" || run.shutdown || run.deadlineExceeded) {
+      const message = verdict.message ?? (run.shutdown ? `Stopped with strategy '${run.shutdown}'` : "Step exceeded its deadline");
+      run.updateNode(node, { phase: "Failed", message });
+      return;
+    }
+    prevChildren = results.length > 0 ? results.map((r) => r.id) : [group.id];
+  }
+  finishWithOutputs(ctx, scopeVars);
+}
+
+/** DAG: tasks start as their dependencies are fulfilled; `depends` decides run or Omitted (dag.go). */
+export async function executeDag(ctx: NodeContext): Promise<void> {
+  const { run, node, template } = ctx;
+  let dag;
+  try {
+    dag = compileDag(template.dag!);
+  } catch (err) {
+    run.updateNode(node, { phase: "Error", message: (err as Error).message });
+    return;
+  }
+  const scopeVars: Vars = { ...ctx.vars };
+  const views = new Map<string, TaskView>();
+  const taskNodes = new Map<string, NodeStatus>();
+  const limiter = new Limiter(parallelismOf(template, ctx.vars));
+  const done = new Channel<string>();
+  let running = 0;
+  const view = (t: string) => views.get(t);
+  const parentsOf = (name: string): Array<string | undefined> => {
+    const deps = dag.deps.get(name) ?? [];
+    return deps.length === 0 ? [node.id] : deps.map((d) => taskNodes.get(d)?.id);
+  };
+  const settle = (name: string, n: NodeStatus, childPhases?: string[]) => {
+    taskNodes.set(name, n);
+    views.set(name, { phase: n.phase, childPhases });
+  };
+  const launch = (name: string) => {
+    const task = dag.tasks.get(name)! as DAGTask;
+    const taskVars = { ...scopeVars, "tasks.name": name };
+    views.set(name, { phase: "Running" });
+    running++;
+    void (async () => {
+      try {
+        const parents = parentsOf(name);
+        const baseName = `${node.name}.${name}`;
+        let r;
+        try {
+          r = expand(task, baseName, name, taskVars);
+        } catch (err) {
+          const n = run.initNode(baseName, { type: "Skipped", displayName: name, boundaryID: node.id, phase: "Error", message: (err as Error).message });
+          for (const p of parents) run.addChild(p, n.id);
+          settle(name, n);
+          return;
+        }
+        if (r.single) {
+          const release = await limiter.acquire();
+          try {
+            const n = await runCall(ctx, r.single, "tasks", node.id, parents[0]);
+            for (const p of parents.slice(1)) run.addChild(p, n.id);
+            settle(name, n);
+            addNodeToScope(scopeVars, `tasks.${name}`, n);
+          } finally {
+            release();
+          }
+          return;
+        }
+        const group = run.reusable(baseName) ?? run.initNode(baseName, { type: "TaskGroup", displayName: name, boundaryID: node.id, phase: "Running" });
+        for (const p of parents) run.addChild(p, group.id);
+        const children = await runAll(ctx, r.items!, "tasks", group.id, limiter);
+        const failed = children.find((c) => c.phase === "Failed" || c.phase === "Error");
+        run.updateNode(group, { phase: failed ? failed.phase : "Succeeded" });
+        addAggregateToScope(scopeVars, `tasks.${name}`, children);
+        scopeVars[`tasks.${name}.status`] = group.phase;
+        scopeVars[`tasks.${name}.id`] = group.id;
+        settle(name, group, children.map((c) => c.phase));
+      } catch (err) {
+        const n = run.initNode(`${node.name}.${name}`, { type: "Skipped", displayName: name, boundaryID: node.id, phase: "Error", message: `internal error: ${(err as Error).message}` });
+        settle(name, n);
+      } finally {
+        running--;
+        done.push(name);
+      }
+    })();
+  };
+  const omit = (name: string) => {
+    const n =
+      run.reusable(`${node.name}.${name}`) ??
+      run.initNode(`${node.name}.${name}`, { type: "Skipped", displayName: name, boundaryID: node.id, phase: "Omitted", message: "omitted: depends condition not met" });
+    for (const p of parentsOf(name)) run.addChild(p, n.id);
+    settle(name, n);
+  };
+  let candidates: Iterable<string> | undefined;
+  for (;;) {
+    const stopping = run.shutdown !== undefined || run.deadlineExceeded;
+    const actions = planDag(dag, view, candidates);
+    for (const name of actions.omit) omit(name);
+    if (!stopping) for (const name of actions.start) launch(name);
+    if (running === 0) {
+      if (actions.omit.length > 0) {
+        candidates = actions.omit.flatMap((n) => dag.dependents.get(n) ?? []);
+        continue;
+      }
+      break;
+    }
+    const finished = await done.take();
+    const next = new Set<string>(dag.dependents.get(finished) ?? []);
+    for (const n of done.drain()) for (const d of dag.dependents.get(n) ?? []) next.add(d);
+    for (const n of actions.omit) for (const d of dag.dependents.get(n) ?? []) next.add(d);
+    candidates = next;
+  }
+  if (run.shutdown || run.deadlineExceeded) {
+    run.updateNode(node, { phase: "Failed", message: run.shutdown ? `Stopped with strategy '${run.shutdown}'` : "Step exceeded its deadline" });
+    return;
+  }
+  const failFast = template.dag?.failFast !== false;
+  const verdict = assessDag(dag, view, failFast);
+  if (verdict.phase === "Failed" || verdict.phase === "Error") {
+    const failedNode = verdict.failedTask ? taskNodes.get(verdict.failedTask) : undefined;
+    run.updateNode(node, { phase: verdict.phase, message: `child '${failedNode?.id ?? verdict.failedTask}' failed` });
+    return;
+  }
+  if (verdict.phase === "Running") {
+    run.updateNode(node, { phase: "Error", message: "DAG could not make progress: some target tasks never became ready" });
+    return;
+  }
+  node.outboundNodes = dag.targets.map((t) => taskNodes.get(t)?.id).filter((x): x is string => !!x);
+  finishWithOutputs(ctx, scopeVars);
+}

@@ -1,0 +1,52 @@
+/** Argo's node naming: ids are `<workflow>-<fnv32a(node name)>`, the root node's id is the workflow name. */
+export function fnv32a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+export function nodeIdOf(workflowName: string, nodeName: string): string {
+  return nodeName === workflowName ? workflowName : `${workflowName}-${fnv32a(nodeName)}`;
+}
+
+/** Argo strips parentheses from loop item descriptions in node names. */
+export function loopNodeName(base: string, index: number, item: unknown): string {
+  return `${base}(${index}:${itemDescription(item)})`;
+}
+
+export function itemDescription(item: unknown): string {
+  let s: string;
+  if (item !== null && typeof item === "object" && !Array.isArray(item)) {
+    s = Object.keys(item)
+      .sort()
+      .map((k) => `${k}:${formatItemValue((item as Record<string, unknown>)[k])}`)
+      .join(",");
+  } else s = formatItemValue(item);
+  return s.replace(/[()]/g, "");
+}
+
+/** Go's `%v`-like rendering used for `{{item}}` of scalars and `{{item.key}}`; maps and lists are JSON. */
+export function formatItemValue(v: unknown): string {
+  if (typeof v === "string") return v;
+  if (v === null || v === undefined) return "";
+  if (typeof v === "object") return goJson(v);
+  return String(v);
+}
+
+/** Go json.Marshal ordering: map keys sorted. */
+export function goJson(v: unknown): string {
+  return JSON.stringify(sortKeys(v));
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v !== null && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) out[k] = sortKeys((v as Record<string, unknown>)[k]);
+    return out;
+  }
+  return v;
+}

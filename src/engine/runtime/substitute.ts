@@ -1,0 +1,82 @@
+import { evaluateExpr, expandDottedKeys } from "../expr/expr-lang.js";
+import { formatItemValue } from "./names.js";
+
+/** Variables visible to a template: Argo's flat map keyed by full dotted names. */
+export type Vars = Record<string, unknown>;
+
+export class UnresolvedError extends Error {
+  override name = "UnresolvedError";
+}
+
+export interface SubstituteOptions {
+  /** Missing references with these prefixes are errors instead of being left verbatim. */
+  strictPrefixes?: readonly string[];
+}
+
+const TAG = /\{\{(.*?)\}\}/gs;
+
+function isStrict(key: string, opts: SubstituteOptions | undefined): boolean {
+  return !!opts?.strictPrefixes?.some((p) => key === p || key.startsWith(p + "."));
+}
+
+function exprToString(v: unknown): string {
+  if (typeof v === "string") return v;
+  if (v === undefined || v === null) return "null";
+  return JSON.stringify(v);
+}
+
+let expandedCache: { vars: Vars; env: Record<string, unknown> } | undefined;
+function exprEnv(vars: Vars): Record<string, unknown> {
+  if (expandedCache?.vars !== vars) expandedCache = { vars, env: expandDottedKeys(vars) };
+  return expandedCache.env;
+}
+
+/** Resolves one tag body; returns undefined when it must stay verbatim. */
+function resolveTag(body: string, vars: Vars, opts?: SubstituteOptions): string | undefined {
+  if (body.startsWith("=")) {
+    try {
+      return exprToString(evaluateExpr(body.slice(1), exprEnv(vars)));
+    } catch (err) {
+      // Late-bound variables (item, retries, workflow.status ...) make expressions resolvable only later.
+      if (opts?.strictPrefixes) throw new UnresolvedError(`failed to evaluate expression "${body.slice(1).trim()}": ${(err as Error).message}`);
+      return undefined;
+    }
+  }
+  const key = body.trim();
+  if (key in vars) return formatItemValue(vars[key]);
+  if (isStrict(key, opts)) throw new UnresolvedError(`unable to resolve: {{${key}}}`);
+  return undefined;
+}
+
+/** Substitutes `{{…}}` and `{{=…}}` tags in a string. */
+export function substituteString(text: string, vars: Vars, opts?: SubstituteOptions): string {
+  if (!text.includes("{{")) return text;
+  return text.replace(TAG, (whole, body: string) => resolveTag(body, vars, opts) ?? whole);
+}
+
+/**
+ * Substitutes tags in a whole object the way Argo does: on its JSON form, with replacement text
+ * JSON-escaped so quotes and newlines in values survive.
+ */
+export function substituteObject<T>(obj: T, vars: Vars, opts?: SubstituteOptions): T {
+  const json = JSON.stringify(obj);
+  if (json === undefined || !json.includes("{{")) return obj;
+  const out = json.replace(TAG, (whole, rawBody: string) => {
+    let body: string;
+    try {
+      body = JSON.parse(`"${rawBody}"`) as string;
+    } catch {
+      body = rawBody;
+    }
+    const v = resolveTag(body, vars, opts);
+    return v === undefined ? whole : JSON.stringify(v).slice(1, -1);
+  });
+  return JSON.parse(out) as T;
+}
+
+/** The tag bodies of a text (trimmed simple keys; expressions keep their `=`). */
+export function tagsOf(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(TAG)) out.push(m[1].startsWith("=") ? m[1] : m[1].trim());
+  return out;
+}
