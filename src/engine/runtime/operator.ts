@@ -51,6 +51,8 @@ export interface WorkflowRunOptions {
   maxRecursionDepth?: number;
   /** Directory where node logs are written (one file per node). */
   logsDir?: string;
+  /** Suspend nodes to release at once (`tiphys resume` of a run whose process had stopped). */
+  autoResume?: ReadonlySet<string>;
 }
 
 /** One call of a template: a step, a task, a hook, the entrypoint or an exit handler. */
@@ -338,6 +340,7 @@ export class WorkflowRun {
 
   /** Registers a suspended node; `resume()` releases it. */
   waitForResume(nodeId: string): Promise<Record<string, string> | undefined> {
+    if (this.opts.autoResume?.has(nodeId)) return Promise.resolve(undefined);
     return new Promise((resolve) => this.suspended.set(nodeId, resolve));
   }
 

@@ -13,17 +13,25 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Parses an expr-lang expression; with a scope, also checks the variables it names. */
+/** What a `{{...}}` inside an expression field stands for while it is parsed (substitution comes first). */
+const EXPR_PLACEHOLDER = "nil";
+
+/**
+ * Parses an expr-lang expression; with a scope, also checks the variables it names. Tags inside
+ * the field (`{{inputs.parameters.x}} == true`) are substituted before Argo evaluates it, so they
+ * are blanked out here (and checked as tags with the rest of the template).
+ */
 export function checkExpression(
   report: DocReport,
   path: PathSeg[],
   source: string,
   scope: VarScope | undefined,
   what = "expression",
+  { insideTag = false }: { insideTag?: boolean } = {},
 ): void {
   let ast: ReturnType<typeof parseExpr>;
   try {
-    ast = parseExpr(source);
+    ast = parseExpr(insideTag ? source : blankTags(source, EXPR_PLACEHOLDER));
   } catch (err) {
     report.error(path, `invalid ${what} ${JSON.stringify(source.trim())}: ${messageOf(err)}`);
     return;
@@ -55,7 +63,7 @@ export function checkTags(
     (text, at) => {
       for (const tag of findTags(text)) {
         if (tag.expression !== undefined) {
-          checkExpression(report, at, tag.expression, scope, "expression in {{=...}}");
+          checkExpression(report, at, tag.expression, scope, "expression in {{=...}}", { insideTag: true });
           continue;
         }
         const err = resolveTag(scope, tag.inner);
@@ -72,7 +80,7 @@ export function checkWhen(report: DocReport, path: PathSeg[], text: string): voi
   try {
     parseWhen(blanked);
   } catch (err) {
-    report.error(path, `invalid when ${JSON.stringify(text)}: ${messageOf(err)}`);
+    report.error(path, messageOf(err)); // names the expression already
   }
 }
 
@@ -81,7 +89,7 @@ export function dependsNames(report: DocReport, path: PathSeg[], text: string): 
   try {
     return dependsTaskNames(parseDepends(text));
   } catch (err) {
-    report.error(path, `invalid depends ${JSON.stringify(text)}: ${messageOf(err)}`);
+    report.error(path, `invalid depends: ${messageOf(err)}`);
     return undefined;
   }
 }

@@ -92,7 +92,12 @@ export function resolveTemplateName(ctx: DocContext, name: string, path: PathSeg
  * Resolves what a step, task or hook calls. `what` names the caller in messages ("step \"a\"").
  * Inline templates are returned as they are; the caller validates them.
  */
-export function resolveCall(ctx: DocContext, call: Record<string, unknown>, path: PathSeg[], what: string): CallResolution {
+export function resolveCall(
+  ctx: DocContext,
+  call: Record<string, unknown>,
+  path: PathSeg[],
+  what: string,
+): CallResolution {
   const hasName = call.template !== undefined && call.template !== null;
   const hasRef = isObject(call.templateRef);
   const hasInline = isObject(call.inline);
@@ -127,8 +132,16 @@ export function checkSupplied(
 ): void {
   const t = called.template;
   if (!isObject(t)) return;
-  const argParams = new Set(asList<{ name?: unknown }>(isObject(args) ? args.parameters : undefined).filter(isObject).map((p) => p.name));
-  const argArts = new Set(asList<{ name?: unknown }>(isObject(args) ? args.artifacts : undefined).filter(isObject).map((a) => a.name));
+  const argParams = new Set(
+    asList<{ name?: unknown }>(isObject(args) ? args.parameters : undefined)
+      .filter(isObject)
+      .map((p) => p.name),
+  );
+  const argArts = new Set(
+    asList<{ name?: unknown }>(isObject(args) ? args.artifacts : undefined)
+      .filter(isObject)
+      .map((a) => a.name),
+  );
   for (const p of inputParams(t)) {
     const given = p.value !== undefined && p.value !== null;
     const dflt = p.default !== undefined && p.default !== null;

@@ -81,7 +81,10 @@ export class FieldChecker {
         return;
       }
       if (SCALAR_SHAPES.has(shape) && !scalarMatches(shape, value)) {
-        report.error(path, `expected ${SCALAR_DESCRIPTIONS[shape] ?? shape}, got ${describeValue(value)}${hint(shape, value)}`);
+        report.error(
+          path,
+          `expected ${SCALAR_DESCRIPTIONS[shape] ?? shape}, got ${describeValue(value)}${hint(shape, value)}`,
+        );
       }
       return;
     }

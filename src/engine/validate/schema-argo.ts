@@ -97,9 +97,7 @@ const TEMPLATE: StructShape = {
 
 const SYNCHRONIZATION: StructShape = {
   mutexes: [{ name: "string", namespace: "string", database: "bool" }],
-  semaphores: [
-    { configMapKeyRef: "@ConfigMapKeySelector", namespace: "string", database: { key: "string" } },
-  ],
+  semaphores: [{ configMapKeyRef: "@ConfigMapKeySelector", namespace: "string", database: { key: "string" } }],
   "!mutex": `"mutex" was removed in Argo Workflows v4: use "mutexes" (a list)`,
   "!semaphore": `"semaphore" was removed in Argo Workflows v4: use "semaphores" (a list)`,
 };

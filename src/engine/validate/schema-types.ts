@@ -9,16 +9,7 @@
  *   that shape. A key starting with `!` records a field that no longer exists, with the hint to show.
  */
 export type ScalarShape =
-  | "string"
-  | "anyString"
-  | "int"
-  | "number"
-  | "bool"
-  | "intOrString"
-  | "any"
-  | "object"
-  | "list"
-  | "stringMap";
+  "string" | "anyString" | "int" | "number" | "bool" | "intOrString" | "any" | "object" | "list" | "stringMap";
 
 export type RefShape = `@${string}`;
 

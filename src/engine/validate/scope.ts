@@ -1,5 +1,5 @@
 import type { Template } from "../model/types.js";
-import { didYouMean } from "./suggest.js";
+import { closestMatch, didYouMean } from "./suggest.js";
 import { hasOutput, kindOf, outputArtifacts, outputParams } from "./template-info.js";
 
 /**
@@ -53,8 +53,29 @@ export interface VarScope {
   metrics: boolean;
 }
 
-const WORKFLOW_EXACT = new Set(["name", "namespace", "uid", "mainEntrypoint", "serviceAccountName", "status", "failures", "duration"]);
+const WORKFLOW_EXACT = new Set([
+  "name",
+  "namespace",
+  "uid",
+  "mainEntrypoint",
+  "serviceAccountName",
+  "status",
+  "failures",
+  "duration",
+]);
 const WORKFLOW_PREFIXES = ["creationTimestamp", "scheduledTime", "duration"];
+const VARIABLE_ROOTS = [
+  "inputs",
+  "outputs",
+  "steps",
+  "tasks",
+  "workflow",
+  "item",
+  "pod",
+  "retries",
+  "lastRetry",
+  "node",
+];
 const LAST_RETRY = ["exitCode", "status", "duration", "message"];
 const NODE_FIELDS = ["id", "startedAt", "finishedAt", "hostNodeName", "status", "ip", "exitCode", "outputs"];
 
@@ -66,11 +87,16 @@ function resolveInputs(scope: VarScope, tag: string, rest: string[], partial: bo
   const [what, ...nameParts] = rest;
   if (what === "parameters") {
     if (nameParts.length === 0) {
-      return scope.inputParams.size > 0 || partial ? undefined : fail(tag, `template "${scope.templateName}" has no input parameters`);
+      return scope.inputParams.size > 0 || partial
+        ? undefined
+        : fail(tag, `template "${scope.templateName}" has no input parameters`);
     }
     const name = partial ? nameParts[0] : nameParts.join(".");
     if (scope.inputParams.has(name)) return undefined;
-    return fail(tag, `template "${scope.templateName}" has no input parameter "${name}"${didYouMean(name, scope.inputParams)}`);
+    return fail(
+      tag,
+      `template "${scope.templateName}" has no input parameter "${name}"${didYouMean(name, scope.inputParams)}`,
+    );
   }
   if (what === "artifacts") {
     if (nameParts.length === 0) return partial ? undefined : fail(tag, "name an input artifact");
@@ -81,18 +107,26 @@ function resolveInputs(scope: VarScope, tag: string, rest: string[], partial: bo
       isPath = true;
     }
     if (!scope.inputArtifacts.has(name)) {
-      return fail(tag, `template "${scope.templateName}" has no input artifact "${name}"${didYouMean(name, scope.inputArtifacts)}`);
+      return fail(
+        tag,
+        `template "${scope.templateName}" has no input artifact "${name}"${didYouMean(name, scope.inputArtifacts)}`,
+      );
     }
-    if (isPath && !scope.leaf) return fail(tag, "inputs.artifacts.X.path only exists in container, script and other pod templates");
+    if (isPath && !scope.leaf)
+      return fail(tag, "inputs.artifacts.X.path only exists in container, script and other pod templates");
     return undefined;
   }
   if (partial && what === undefined) return undefined;
-  return fail(tag, `expected inputs.parameters.NAME or inputs.artifacts.NAME${didYouMean(what ?? "", ["parameters", "artifacts"])}`);
+  return fail(
+    tag,
+    `expected inputs.parameters.NAME or inputs.artifacts.NAME${didYouMean(what ?? "", ["parameters", "artifacts"])}`,
+  );
 }
 
 function resolveOutputs(scope: VarScope, tag: string, rest: string[]): string | undefined {
   const [what, ...nameParts] = rest;
-  const declared = what === "parameters" ? scope.outputParams : what === "artifacts" ? scope.outputArtifacts : undefined;
+  const declared =
+    what === "parameters" ? scope.outputParams : what === "artifacts" ? scope.outputArtifacts : undefined;
   if (!declared || nameParts.length === 0) return undefined; // outputs.result, outputs.exitCode ...
   let name = nameParts.join(".");
   let isPath = false;
@@ -120,7 +154,9 @@ function resolveWorkflow(scope: VarScope, tag: string, rest: string[], partial: 
   }
   if (what === "parameters") {
     if (more.length === 0 || (key === "json" && !g.parameters.has("json"))) {
-      return g.parameters.size > 0 || g.anyParameter || partial ? undefined : fail(tag, "spec.arguments.parameters is empty");
+      return g.parameters.size > 0 || g.anyParameter || partial
+        ? undefined
+        : fail(tag, "spec.arguments.parameters is empty");
     }
     const name = partial ? more[0] : key;
     if (g.parameters.has(name) || g.anyParameter) return undefined;
@@ -130,7 +166,10 @@ function resolveWorkflow(scope: VarScope, tag: string, rest: string[], partial: 
   if (what === "labels" || what === "annotations") {
     const keys = what === "labels" ? g.labels : g.annotations;
     if (more.length === 0 || key === "json" || partial || keys.has(key)) return undefined;
-    return fail(tag, `the workflow has no ${what.slice(0, -1)} "${key}" (metadata.${what} or spec.workflowMetadata.${what})${didYouMean(key, keys)}`);
+    return fail(
+      tag,
+      `the workflow has no ${what.slice(0, -1)} "${key}" (metadata.${what} or spec.workflowMetadata.${what})${didYouMean(key, keys)}`,
+    );
   }
   if (what === "outputs") {
     const [kind, ...nameParts] = more;
@@ -146,11 +185,27 @@ function resolveWorkflow(scope: VarScope, tag: string, rest: string[], partial: 
     }
     return fail(tag, "expected workflow.outputs.parameters.NAME or workflow.outputs.artifacts.NAME");
   }
-  const known = [...WORKFLOW_EXACT, "creationTimestamp", "scheduledTime", "priority", "parameters", "labels", "annotations", "outputs"];
+  const known = [
+    ...WORKFLOW_EXACT,
+    "creationTimestamp",
+    "scheduledTime",
+    "priority",
+    "parameters",
+    "labels",
+    "annotations",
+    "outputs",
+  ];
   return fail(tag, `unknown workflow variable "workflow.${what}"${didYouMean(what, known)}`);
 }
 
-function resolveNodeField(scope: VarScope, tag: string, ref: NodeRef, name: string, field: string[], partial: boolean): string | undefined {
+function resolveNodeField(
+  scope: VarScope,
+  tag: string,
+  ref: NodeRef,
+  name: string,
+  field: string[],
+  partial: boolean,
+): string | undefined {
   const t = ref.template;
   if (!t || field.length === 0) return undefined;
   const [first, second, ...restNames] = field;
@@ -159,11 +214,18 @@ function resolveNodeField(scope: VarScope, tag: string, ref: NodeRef, name: stri
     return fail(tag, `unknown field "${first}" of ${who}${didYouMean(first, NODE_FIELDS)}`);
   }
   if (first === "ip") {
-    return t.daemon === true ? undefined : fail(tag, `${who} calls template "${ref.templateName}", which is not a daemon: only daemon templates have an ip`);
+    return t.daemon === true
+      ? undefined
+      : fail(
+          tag,
+          `${who} calls template "${ref.templateName}", which is not a daemon: only daemon templates have an ip`,
+        );
   }
   const scriptLike = kindOf(t) === "script" || kindOf(t) === "containerSet";
   if (first === "exitCode") {
-    return hasOutput(t) || (ref.aggregate && scriptLike) ? undefined : fail(tag, `template "${ref.templateName}" has no exit code`);
+    return hasOutput(t) || (ref.aggregate && scriptLike)
+      ? undefined
+      : fail(tag, `template "${ref.templateName}" has no exit code`);
   }
   if (first !== "outputs" || second === undefined) return undefined;
   if (second === "result") {
@@ -180,26 +242,47 @@ function resolveNodeField(scope: VarScope, tag: string, ref: NodeRef, name: stri
   const names = declared.map((p) => String(p.name));
   if (names.includes(outName)) return undefined;
   const kind = second === "parameters" ? "output parameter" : "output artifact";
-  return fail(tag, `template "${ref.templateName}" (called by ${who}) has no ${kind} "${outName}"${didYouMean(outName, names)}`);
+  return fail(
+    tag,
+    `template "${ref.templateName}" (called by ${who}) has no ${kind} "${outName}"${didYouMean(outName, names)}`,
+  );
 }
 
-function resolveNode(scope: VarScope, root: "steps" | "tasks", tag: string, rest: string[], partial: boolean): string | undefined {
+function resolveNode(
+  scope: VarScope,
+  root: "steps" | "tasks",
+  tag: string,
+  rest: string[],
+  partial: boolean,
+): string | undefined {
   if (rest.length === 0) return partial ? undefined : fail(tag, `name a ${root === "steps" ? "step" : "task"}`);
   if (rest[0] === "name" && rest.length === 1) return undefined; // the current step/task's name
   const noun = root === "steps" ? "step" : "task";
   if (scope.nodeKind !== root) {
-    const where = scope.nodeKind ? `a ${scope.nodeKind === "steps" ? "steps" : "dag"} template` : `template "${scope.templateName}"`;
-    return fail(tag, `{{${root}.*}} only exists in a ${root === "steps" ? "steps" : "dag"} template, and this is ${where}`);
+    const where = scope.nodeKind
+      ? `a ${scope.nodeKind === "steps" ? "steps" : "dag"} template`
+      : `template "${scope.templateName}"`;
+    return fail(
+      tag,
+      `{{${root}.*}} only exists in a ${root === "steps" ? "steps" : "dag"} template, and this is ${where}`,
+    );
   }
   // Step and task names may not contain dots, so the name is the first segment.
   const [name, ...field] = rest;
   const ref = scope.nodes.get(name);
-  if (!ref) return fail(tag, `no ${noun} "${name}" in template "${scope.templateName}"${didYouMean(name, scope.nodes.keys())}`);
+  if (!ref)
+    return fail(tag, `no ${noun} "${name}" in template "${scope.templateName}"${didYouMean(name, scope.nodes.keys())}`);
   if (!scope.visible.has(name)) {
     if (root === "steps") {
-      return fail(tag, `step "${name}" does not run before ${scope.self ? `step "${scope.self}"` : "this point"}: only steps of earlier groups can be referenced`);
+      return fail(
+        tag,
+        `step "${name}" does not run before ${scope.self ? `step "${scope.self}"` : "this point"}: only steps of earlier groups can be referenced`,
+      );
     }
-    return fail(tag, `task "${name}" is not an ancestor of task "${scope.self ?? "?"}": add it to depends (or dependencies)`);
+    return fail(
+      tag,
+      `task "${name}" is not an ancestor of task "${scope.self ?? "?"}": add it to depends (or dependencies)`,
+    );
   }
   return resolveNodeField(scope, tag, ref, name, field, partial);
 }
@@ -226,7 +309,12 @@ function resolveName(scope: VarScope, tag: string, segments: string[], partial: 
     case "pod":
       if (rest.length === 0 && partial) return undefined;
       if (rest.join(".") !== "name") return fail(tag, `unknown pod variable${didYouMean(rest.join("."), ["name"])}`);
-      return scope.pod ? undefined : fail(tag, "{{pod.name}} is only set in templates that run a pod (container, script, containerSet, resource, data)");
+      return scope.pod
+        ? undefined
+        : fail(
+            tag,
+            "{{pod.name}} is only set in templates that run a pod (container, script, containerSet, resource, data)",
+          );
     case "workflow":
       return resolveWorkflow(scope, tag, rest, partial);
     case "steps":
@@ -241,8 +329,15 @@ function resolveName(scope: VarScope, tag: string, segments: string[], partial: 
       if (!scope.retry) return fail(tag, "{{lastRetry.*}} is only set in a template with a retryStrategy");
       if (rest.length === 0 || LAST_RETRY.includes(rest[0])) return undefined;
       return fail(tag, `unknown lastRetry field "${rest[0]}"${didYouMean(rest[0], LAST_RETRY)}`);
-    default:
-      return undefined; // node.name, metric variables, tags of other tools: not ours to judge
+    case "node":
+      return undefined;
+    default: {
+      // Metric variables and tags of other tools are not ours to judge, but a near miss of one of
+      // Argo's roots ({{itme}}, {{input.parameters.x}}) is a typo.
+      if (scope.metrics || partial || !/^[A-Za-z][\w-]*$/.test(root)) return undefined;
+      const near = closestMatch(root, VARIABLE_ROOTS);
+      return near ? fail(tag, `unknown variable "${root}" (did you mean "${near}"?)`) : undefined;
+    }
   }
 }
 
@@ -258,6 +353,11 @@ export function resolveChain(scope: VarScope, chain: string[]): string | undefin
   const err = resolveName(scope, chain.join("."), chain, true);
   return err;
 }
+
+/** What a step gives the inline template it carries: its loop, the steps/tasks it sees, the caller's inputs. */
+export type OuterScope = Partial<
+  Pick<VarScope, "loop" | "nodes" | "visible" | "nodeKind" | "self" | "inputParams" | "inputArtifacts">
+>;
 
 export function emptyGlobalScope(): GlobalScope {
   return {

@@ -1,8 +1,15 @@
 import { distance } from "fastest-levenshtein";
 
+/** Edits allowed for a name of this length to still read as a typo of a candidate. */
+function allowedEdits(length: number): number {
+  if (length <= 2) return 0;
+  if (length <= 3) return 1;
+  return length <= 5 ? 2 : 3;
+}
+
 /**
- * The candidate closest to `name`, if it is close enough to be a plausible typo: within a third of
- * the name's length (at least 1, at most 3 edits), or equal ignoring case and `-`/`_`.
+ * The candidate closest to `name`, if it is close enough to be a plausible typo (1 edit for short
+ * names, up to 3 for long ones), or equal ignoring case and `-`/`_`.
  */
 export function closestMatch(name: string, candidates: Iterable<string>): string | undefined {
   const fold = (s: string) => s.toLowerCase().replace(/[-_]/g, "");
@@ -19,8 +26,7 @@ export function closestMatch(name: string, candidates: Iterable<string>): string
     }
   }
   if (best === undefined) return undefined;
-  const limit = Math.min(3, Math.max(1, Math.floor(Math.max(name.length, best.length) / 3)));
-  return bestDistance <= limit ? best : undefined;
+  return bestDistance <= allowedEdits(Math.min(name.length, best.length)) ? best : undefined;
 }
 
 /** ` (did you mean "X"?)` or the empty string. */

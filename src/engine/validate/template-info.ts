@@ -35,7 +35,12 @@ function containerSetHasMain(t: Template): boolean {
 export function hasOutput(t: Template): boolean {
   const k = kindOf(t);
   return (
-    k === "container" || k === "script" || k === "data" || k === "http" || k === "plugin" || (k === "containerSet" && containerSetHasMain(t))
+    k === "container" ||
+    k === "script" ||
+    k === "data" ||
+    k === "http" ||
+    k === "plugin" ||
+    (k === "containerSet" && containerSetHasMain(t))
   );
 }
 
@@ -55,7 +60,18 @@ export function outputArtifacts(t: Template): Artifact[] {
   return asList<Artifact>(isObject(t.outputs) ? t.outputs.artifacts : undefined).filter(isObject);
 }
 
-export const ARTIFACT_STORAGE_KINDS = ["s3", "git", "http", "artifactory", "hdfs", "raw", "oss", "gcs", "azure", "plugin"] as const;
+export const ARTIFACT_STORAGE_KINDS = [
+  "s3",
+  "git",
+  "http",
+  "artifactory",
+  "hdfs",
+  "raw",
+  "oss",
+  "gcs",
+  "azure",
+  "plugin",
+] as const;
 
 /** Argo's HasLocationOrKey: an artifact that says where it comes from. */
 export function hasLocation(a: Artifact): boolean {
@@ -64,7 +80,10 @@ export function hasLocation(a: Artifact): boolean {
 
 /** A template's `retryStrategy`, or the one `templateDefaults` gives it. */
 export function hasRetryStrategy(t: Template, defaults: Template | undefined): boolean {
-  return (t.retryStrategy !== undefined && t.retryStrategy !== null) || (isObject(defaults) && isObject(defaults.retryStrategy));
+  return (
+    (t.retryStrategy !== undefined && t.retryStrategy !== null) ||
+    (isObject(defaults) && isObject(defaults.retryStrategy))
+  );
 }
 
 export function describeKind(t: Template): string {

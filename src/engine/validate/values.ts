@@ -13,7 +13,9 @@ export function checkGoDuration(text: string): string | undefined {
 export function checkArgoDuration(text: string): string | undefined {
   if (/^[-+]?\d+$/.test(text)) return undefined;
   const err = checkGoDuration(text);
-  return err ? `invalid duration "${text}": expected seconds ("30") or a Go duration ("30s", "5m", "1h30m")` : undefined;
+  return err
+    ? `invalid duration "${text}": expected seconds ("30") or a Go duration ("30s", "5m", "1h30m")`
+    : undefined;
 }
 
 export function hasTag(text: string): boolean {
@@ -41,7 +43,8 @@ const DESCRIPTORS = new Set(["@yearly", "@annually", "@monthly", "@weekly", "@da
 function cronNumber(text: string, field: CronField): number | string {
   const byName = field.names?.indexOf(text.toLowerCase()) ?? -1;
   if (byName >= 0) return byName + field.min;
-  if (!/^\d+$/.test(text)) return /^-\d+$/.test(text) ? `negative number (${text}) not allowed` : `failed to parse int from ${text}`;
+  if (!/^\d+$/.test(text))
+    return /^-\d+$/.test(text) ? `negative number (${text}) not allowed` : `failed to parse int from ${text}`;
   return Number(text);
 }
 

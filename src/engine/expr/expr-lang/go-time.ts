@@ -134,16 +134,18 @@ export function formatGoTime(date: Date, layout: string): string {
 
 const TOKEN_PATTERNS: Record<string, string> = {
   "2006": "(\\d{4})", "06": "(\\d{2})", January: `(${MONTHS.join("|")})`, Jan: `(${MONTHS.map((m) => m.slice(0, 3)).join("|")})`,
-  "01": "(\\d{2})", "1": "(\\d{1,2})", Monday: `(?:${DAYS.join("|")})`, Mon: `(?:${DAYS.map((d) => d.slice(0, 3)).join("|")})`,
+  "01": "(\\d{2})", "1": "(\\d{1,2})", Monday: `(${DAYS.join("|")})`, Mon: `(${DAYS.map((d) => d.slice(0, 3)).join("|")})`,
   "02": "(\\d{2})", _2: " ?(\\d{1,2})", "2": "(\\d{1,2})", "002": "(\\d{3})", "15": "(\\d{2})", "03": "(\\d{2})", "3": "(\\d{1,2})",
   "04": "(\\d{2})", "4": "(\\d{1,2})", "05": "(\\d{2})", "5": "(\\d{1,2})", PM: "(AM|PM)", pm: "(am|pm)", MST: "([A-Z]{3,5})",
 };
 
-/** Parses `text` with a Go layout; zones given as offsets are honoured, zone abbreviations are taken as UTC. */
-export function parseGoTime(text: string, layout: string): Date {
-  const chunks = layoutChunks(layout);
+const compiledLayouts = new Map<string, { re: RegExp; names: string[] }>();
+
+function compileLayout(layout: string): { re: RegExp; names: string[] } {
+  const hit = compiledLayouts.get(layout);
+  if (hit) return hit;
   const names: string[] = [];
-  const pattern = chunks.map((c) => {
+  const pattern = layoutChunks(layout).map((c) => {
     if ("literal" in c) return c.literal.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
     if ("fraction" in c) {
       names.push("fraction");
@@ -153,7 +155,16 @@ export function parseGoTime(text: string, layout: string): Date {
     if (/^[-Z]07/.test(c.token)) return `(${c.token.startsWith("Z") ? "Z|" : ""}[-+]\\d{2}(?::?\\d{2}){0,2})`;
     return TOKEN_PATTERNS[c.token];
   });
-  const m = new RegExp(`^${pattern.join("")}$`).exec(text);
+  const compiled = { re: new RegExp(`^${pattern.join("")}$`), names };
+  if (compiledLayouts.size > 100) compiledLayouts.clear();
+  compiledLayouts.set(layout, compiled);
+  return compiled;
+}
+
+/** Parses `text` with a Go layout; zones given as offsets are honoured, zone abbreviations are taken as UTC. */
+export function parseGoTime(text: string, layout: string): Date {
+  const { re, names } = compileLayout(layout);
+  const m = re.exec(text);
   if (!m) throw new Error(`parsing time ${JSON.stringify(text)} as ${JSON.stringify(layout)}: cannot parse`);
   let year = 1, month = 0, day = 1, hour = 0, minute = 0, second = 0, ms = 0, offsetMin = 0, pm: boolean | undefined;
   names.forEach((name, k) => {
@@ -172,7 +183,7 @@ export function parseGoTime(text: string, layout: string): Date {
       case "05": case "5": second = num; break;
       case "PM": case "pm": pm = v.toUpperCase() === "PM"; break;
       case "fraction": ms = Math.round(Number(`0.${v}`) * 1000); break;
-      case "MST": case "002": break;
+      case "MST": case "002": case "Monday": case "Mon": break;
       default:
         if (v !== "Z") {
           const digits = v.replace(/[-+:]/g, "");

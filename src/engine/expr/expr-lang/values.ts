@@ -100,35 +100,43 @@ export function formatGoValue(v: unknown): string {
   return `map[${sortedKeys(m).map((k) => `${k}:${formatGoValue(m[k])}`).join(" ")}]`;
 }
 
-function jsonString(s: string): string {
-  return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+function jsonString(s: string, html: boolean): string {
+  const escape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  const json = JSON.stringify(s).replace(/[\u2028\u2029]/g, escape);
+  return html ? json.replace(/[<>&]/g, escape) : json;
 }
 
-/** Go's json.Marshal (indent "" = compact) / json.MarshalIndent(v, "", indent): keys sorted, HTML escaped. */
-export function goJson(v: unknown, indent = "", depth = 0): string {
-  if (isNil(v)) return "null";
-  switch (typeof v) {
-    case "string": return jsonString(v);
-    case "boolean": return String(v);
-    case "number":
-      if (!Number.isFinite(v)) throw new Error(`json: unsupported value: ${formatGoFloat(v)}`);
-      return JSON.stringify(v);
-    case "function": throw new Error("json: unsupported type: func");
-  }
-  if (v instanceof Date) return jsonString(formatGoTime(v, "2006-01-02T15:04:05.999999999Z07:00"));
-  if (v instanceof GoDuration) return String(v.ns);
-  const open = indent ? `\n${indent.repeat(depth + 1)}` : "";
-  const close = indent ? `\n${indent.repeat(depth)}` : "";
-  const sep = indent ? `,${open}` : ",";
-  if (Array.isArray(v)) {
-    if (v.length === 0) return "[]";
-    return `[${open}${v.map((x) => goJson(x, indent, depth + 1)).join(sep)}${close}]`;
-  }
-  const m = v as Record<string, unknown>;
-  const keys = sortedKeys(m);
-  if (keys.length === 0) return "{}";
-  const colon = indent ? ": " : ":";
-  return `{${open}${keys.map((k) => jsonString(k) + colon + goJson(m[k], indent, depth + 1)).join(sep)}${close}}`;
+/**
+ * Go's json.Marshal (indent "") or json.MarshalIndent(v, "", indent): map keys sorted, and with
+ * `html` (the default) <, > and & escaped as \u003c, \u003e, \u0026.
+ */
+export function goJson(v: unknown, indent = "", html = true): string {
+  const encode = (x: unknown, depth: number): string => {
+    if (isNil(x)) return "null";
+    switch (typeof x) {
+      case "string": return jsonString(x, html);
+      case "boolean": return String(x);
+      case "number":
+        if (!Number.isFinite(x)) throw new Error(`json: unsupported value: ${formatGoFloat(x)}`);
+        return JSON.stringify(x);
+      case "function": throw new Error("json: unsupported type: func");
+    }
+    if (x instanceof Date) return jsonString(formatGoTime(x, "2006-01-02T15:04:05.999999999Z07:00"), html);
+    if (x instanceof GoDuration) return String(x.ns);
+    const open = indent ? `\n${indent.repeat(depth + 1)}` : "";
+    const close = indent ? `\n${indent.repeat(depth)}` : "";
+    const sep = indent ? `,${open}` : ",";
+    if (Array.isArray(x)) {
+      if (x.length === 0) return "[]";
+      return `[${open}${x.map((e) => encode(e, depth + 1)).join(sep)}${close}]`;
+    }
+    const m = x as Record<string, unknown>;
+    const keys = sortedKeys(m);
+    if (keys.length === 0) return "{}";
+    const colon = indent ? ": " : ":";
+    return `{${open}${keys.map((k) => jsonString(k, html) + colon + encode(m[k], depth + 1)).join(sep)}${close}}`;
+  };
+  return encode(v, 0);
 }
 
 /** Decodes JSON as Go's json.Unmarshal into `any` would (numbers stay JS numbers). */

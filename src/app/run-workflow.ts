@@ -1,0 +1,196 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { ConfigError } from "../core/errors.js";
+import { LocalArtifactRepository } from "../engine/artifacts/local-repository.js";
+import { LocalExecutor } from "../engine/executors/local.js";
+import type { Executor } from "../engine/executors/types.js";
+import { loadCatalog, type CatalogEntry } from "../engine/model/catalog.js";
+import { parseYamlDocuments } from "../engine/model/load.js";
+import { prepareWorkflow } from "../engine/model/prepare.js";
+import type { NodeStatus, WorkflowManifest, WorkflowSpec } from "../engine/model/types.js";
+import { MemoStore } from "../engine/runtime/memo.js";
+import { WorkflowRun } from "../engine/runtime/operator.js";
+import type { Reporter } from "../engine/runtime/reporter.js";
+import { loadRun, RunJournal, type RunRecord } from "../engine/runtime/run-store.js";
+import { validateCatalog } from "../engine/validate/index.js";
+
+/** Where runs, logs, artifacts and caches live: `TIPHYS_DATA_DIR`, else the XDG state folder. */
+export function defaultDataDir(): string {
+  if (process.env.TIPHYS_DATA_DIR) return process.env.TIPHYS_DATA_DIR;
+  const state = process.env.XDG_STATE_HOME ?? join(homedir(), ".local", "state");
+  return join(state, "tiphys");
+}
+
+export interface StartRunInput {
+  file: string;
+  templateDirs?: string[];
+  parameters?: Record<string, string>;
+  parameterFile?: string;
+  entrypoint?: string;
+  parallelism?: number;
+  dataDir: string;
+  reporter?: Reporter;
+  executor?: Executor;
+}
+
+export interface StartedRun {
+  run: WorkflowRun;
+  journal: RunJournal;
+  dir: string;
+  warnings: string[];
+}
+
+/** Argo's generateName: the prefix and five random lowercase alphanumerics. */
+function generateName(prefix: string): string {
+  const alphabet = "bcdfghjklmnpqrstvwxz2456789";
+  const bytes = randomBytes(5);
+  let s = "";
+  for (const b of bytes) s += alphabet[b % alphabet.length];
+  return prefix + s;
+}
+
+/** `--parameter-file`: a YAML or JSON map of parameter names to values. */
+export function readParameterFile(file: string): Record<string, string> {
+  const docs = parseYamlDocuments(readFileSync(file, "utf8"), file);
+  const data = docs[0]?.data;
+  if (!data || typeof data !== "object" || Array.isArray(data)) {
+    throw new ConfigError(`${file}: a parameter file must be a map of names to values`);
+  }
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(data)) out[k] = typeof v === "string" ? v : JSON.stringify(v);
+  return out;
+}
+
+function pickEntry(entries: CatalogEntry[], file: string): CatalogEntry {
+  const runnable = entries.find((e) => e.kind === "Workflow") ?? entries.find((e) => e.kind === "CronWorkflow") ?? entries.find((e) => e.kind === "WorkflowTemplate" || e.kind === "ClusterWorkflowTemplate");
+  if (!runnable) throw new ConfigError(`${file}: no Workflow, CronWorkflow or WorkflowTemplate to run`);
+  return runnable;
+}
+
+function newExecutor(dir: string): Executor {
+  return new LocalExecutor({ workDir: join(dir, "sandboxes") });
+}
+
+function buildRun(opts: {
+  workflow: WorkflowManifest;
+  catalog: Awaited<ReturnType<typeof loadCatalog>>["catalog"];
+  journal: RunJournal;
+  dataDir: string;
+  reporter?: Reporter;
+  executor?: Executor;
+  previousNodes?: Record<string, NodeStatus>;
+  uid?: string;
+  createdAt?: Date;
+  autoResume?: ReadonlySet<string>;
+}): WorkflowRun {
+  const executor = opts.executor ?? newExecutor(opts.journal.dir);
+  return new WorkflowRun({
+    workflow: opts.workflow,
+    catalog: opts.catalog,
+    executor,
+    reporter: opts.reporter,
+    journal: opts.journal,
+    artifacts: new LocalArtifactRepository(join(opts.journal.dir, "artifacts")),
+    memo: new MemoStore(join(opts.dataDir, "memo")),
+    previousNodes: opts.previousNodes,
+    uid: opts.uid,
+    createdAt: opts.createdAt,
+    logsDir: opts.journal.logsDir,
+    autoResume: opts.autoResume,
+  });
+}
+
+/** Loads, validates and prepares a file's workflow, then creates its run (not yet started). */
+export async function startRun(input: StartRunInput): Promise<StartedRun> {
+  const templateDirs = input.templateDirs ?? [];
+  const loaded = await loadCatalog([input.file], templateDirs);
+  const problems = [...loaded.problems, ...validateCatalog(loaded)].filter((p) => p.severity === "error");
+  if (problems.length > 0) throw new ConfigError(`${input.file}: invalid workflow`, problems);
+  const entry = pickEntry(loaded.primary, input.file);
+  const parameters = { ...(input.parameterFile ? readParameterFile(input.parameterFile) : {}), ...(input.parameters ?? {}) };
+  const workflow = prepareWorkflow(entry, loaded.catalog, { parameters, entrypoint: input.entrypoint, parallelism: input.parallelism });
+  workflow.metadata.name = workflow.metadata.name ?? generateName(workflow.metadata.generateName ?? "workflow-");
+  const uid = randomUUID();
+  const createdAt = new Date();
+  workflow.metadata.uid = uid;
+  workflow.metadata.creationTimestamp = createdAt.toISOString();
+  mkdirSync(join(input.dataDir, "runs"), { recursive: true });
+  if (existsSync(join(input.dataDir, "runs", workflow.metadata.name, "workflow.json"))) {
+    throw new ConfigError(`a run named "${workflow.metadata.name}" already exists; use metadata.generateName or remove it`);
+  }
+  const journal = RunJournal.create(
+    input.dataDir,
+    { name: workflow.metadata.name, file: input.file, createdAt: createdAt.toISOString(), executor: "local", options: { templateDirs } },
+    workflow,
+  );
+  const run = buildRun({ workflow, catalog: loaded.catalog, journal, dataDir: input.dataDir, reporter: input.reporter, executor: input.executor, uid, createdAt });
+  return { run, journal, dir: journal.dir, warnings: run.executor.warnings() };
+}
+
+/** Argo's retry: keep Succeeded nodes (not exit handlers), reset everything else. */
+export function nodesToKeepForRetry(record: RunRecord): Record<string, NodeStatus> {
+  const keep: Record<string, NodeStatus> = {};
+  const wfName = record.workflow.metadata.name ?? "";
+  for (const [id, n] of Object.entries(record.nodes)) {
+    if (n.phase !== "Succeeded") continue;
+    if (n.name.startsWith(`${wfName}.onExit`)) continue;
+    keep[id] = n;
+  }
+  return keep;
+}
+
+export interface ContinueRunInput {
+  dataDir: string;
+  name: string;
+  mode: "resume" | "retry";
+  reporter?: Reporter;
+  executor?: Executor;
+  /** `tiphys retry -p`: new values for workflow parameters. */
+  parameters?: Record<string, string>;
+}
+
+/**
+ * Continues a stored run in this process: `resume` reuses every fulfilled node (a killed run carries
+ * on where it stopped); `retry` reuses only Succeeded ones (`argo retry`).
+ */
+export async function continueRun(input: ContinueRunInput): Promise<StartedRun & { record: RunRecord }> {
+  const record = loadRun(input.dataDir, input.name);
+  if (input.mode === "retry" && record.status.phase !== "Failed" && record.status.phase !== "Error") {
+    throw new ConfigError(`run "${record.meta.name}" is ${record.status.phase}; only Failed or Error runs can be retried`);
+  }
+  if (input.mode === "resume" && (record.status.phase === "Succeeded" || record.status.phase === "Failed" || record.status.phase === "Error")) {
+    throw new ConfigError(`run "${record.meta.name}" already finished (${record.status.phase}); use \`tiphys retry\` to run its failed nodes again`);
+  }
+  const templateDirs = (record.meta.options?.templateDirs as string[] | undefined) ?? [];
+  const loaded = await loadCatalog(record.meta.file && existsSync(record.meta.file) ? [record.meta.file] : [], templateDirs);
+  const workflow = record.workflow;
+  if (input.parameters) {
+    const params = (workflow.spec as WorkflowSpec).arguments?.parameters ?? [];
+    for (const [k, v] of Object.entries(input.parameters)) {
+      const p = params.find((q) => q.name === k);
+      if (!p) throw new ConfigError(`parameter "${k}" is not declared in spec.arguments.parameters`);
+      p.value = v;
+    }
+    writeFileSync(join(record.dir, "workflow.json"), JSON.stringify({ meta: record.meta, workflow }, null, 2));
+  }
+  const previous = input.mode === "retry" ? nodesToKeepForRetry(record) : record.nodes;
+  const journal = RunJournal.reopen(record.dir);
+  journal.compact(Object.values(previous));
+  rmSync(join(record.dir, "status.json"), { force: true });
+  const run = buildRun({
+    workflow,
+    catalog: loaded.catalog,
+    journal,
+    dataDir: input.dataDir,
+    reporter: input.reporter,
+    executor: input.executor,
+    previousNodes: previous,
+    uid: workflow.metadata.uid,
+    createdAt: workflow.metadata.creationTimestamp ? new Date(workflow.metadata.creationTimestamp) : undefined,
+    autoResume: input.mode === "resume" ? new Set(Object.values(record.nodes).filter((n) => n.type === "Suspend" && n.phase === "Running").map((n) => n.id)) : undefined,
+  });
+  if (input.mode === "resume") run.status.startedAt = record.status.startedAt;
+  return { run, journal, dir: record.dir, warnings: run.executor.warnings(), record };
+}
