@@ -1,7 +1,8 @@
-import { readdir, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { readFile, readdir, stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { ConfigError, type ConfigProblem } from "../../core/errors.js";
-import { readYamlFile, type LoadedDoc } from "./load.js";
+import { parseYamlDocuments, readYamlFile, type LoadedDoc } from "./load.js";
+import { repairFlowIndentation } from "./yaml-repair.js";
 import {
   WORKFLOW_KINDS,
   type CronWorkflowSpec,
@@ -187,55 +188,95 @@ export interface LoadedCatalog {
   primary: CatalogEntry[];
   problems: ConfigProblem[];
   files: string[];
+  /** Every document of the named files, of any kind. */
+  documents: LoadedDoc[];
 }
 
-/** Loads the named files (or directories) and the template directories into one catalog. */
+function isWorkflowKind(doc: LoadedDoc): boolean {
+  return isObject(doc.data) && WORKFLOW_KINDS.includes(doc.data.kind as WorkflowKind);
+}
+
+function problemsOf(err: unknown, file: string): ConfigProblem[] {
+  if (err instanceof ConfigError && err.problems.length > 0) return err.problems;
+  return [{ message: `cannot read: ${(err as Error).message}`, pos: { file, line: 1, column: 1 }, severity: "error" }];
+}
+
+/**
+ * Reads a file's documents. YAML that only Go's parser accepts (under-indented multi-line flow
+ * sequences, common in Argo's own examples) is read after a value-preserving re-indent, with a
+ * warning; any other YAML error is reported as it is.
+ */
+async function readDocuments(file: string): Promise<{ docs: LoadedDoc[]; problems: ConfigProblem[] }> {
+  try {
+    return { docs: await readYamlFile(file), problems: [] };
+  } catch (err) {
+    const problems = problemsOf(err, file);
+    if (!(err instanceof ConfigError) || /too large/.test(problems[0]?.message ?? "")) return { docs: [], problems };
+    let text: string;
+    try {
+      text = await readFile(file, "utf8");
+    } catch {
+      return { docs: [], problems };
+    }
+    const repaired = repairFlowIndentation(text);
+    if (!repaired) return { docs: [], problems };
+    try {
+      const docs = parseYamlDocuments(repaired.text, file);
+      const warnings: ConfigProblem[] = repaired.lines.map((line) => ({
+        message:
+          "this line of a multi-line [...] or {...} is indented no deeper than its key: Argo (Go YAML) accepts it, YAML 1.2 does not; indent it further",
+        pos: { file, line, column: 1 },
+        severity: "warning",
+      }));
+      return { docs, problems: warnings };
+    } catch {
+      return { docs: [], problems };
+    }
+  }
+}
+
+/**
+ * Loads the named files (or directories) and the template directories into one catalog. Documents
+ * of other kinds (ConfigMaps and the like) are kept in `documents` and left out of the catalog.
+ */
 export async function loadCatalog(paths: string[], templateDirs: string[] = []): Promise<LoadedCatalog> {
   const catalog = new Catalog();
   const problems: ConfigProblem[] = [];
   const primary: CatalogEntry[] = [];
   const files: string[] = [];
+  const documents: LoadedDoc[] = [];
   const seen = new Set<string>();
   const loadFile = async (file: string, isPrimary: boolean) => {
-    if (seen.has(file)) return;
-    seen.add(file);
+    const key = resolve(file);
+    if (seen.has(key)) return;
+    seen.add(key);
     if (isPrimary) files.push(file);
-    let docs: LoadedDoc[];
-    try {
-      docs = await readYamlFile(file);
-    } catch (err) {
-      if (err instanceof ConfigError) {
-        problems.push(...err.problems);
-        return;
-      }
-      problems.push({ message: `cannot read: ${(err as Error).message}`, pos: { file, line: 1, column: 1 }, severity: "error" });
-      return;
-    }
+    const { docs, problems: found } = await readDocuments(file);
+    problems.push(
+      ...(isPrimary
+        ? found
+        : found
+            .filter((p) => p.severity === "error")
+            .map((p) => ({ ...p, severity: "warning" as const, message: `--templates file not loaded: ${p.message}` }))),
+    );
     for (const doc of docs) {
+      if (isPrimary) documents.push(doc);
+      if (!isWorkflowKind(doc)) continue;
       const before = catalog.entries.length;
-      problems.push(...catalog.add(doc));
+      const added = catalog.add(doc);
+      if (isPrimary) problems.push(...added);
       if (isPrimary && catalog.entries.length > before) primary.push(catalog.entries[catalog.entries.length - 1]);
     }
   };
-  for (const p of paths) {
-    let list: string[];
+  const expand = async (p: string): Promise<string[]> => {
     try {
-      list = await listManifestFiles(p);
+      return await listManifestFiles(p);
     } catch (err) {
       problems.push({ message: `cannot read: ${(err as Error).message}`, pos: { file: p, line: 1, column: 1 }, severity: "error" });
-      continue;
+      return [];
     }
-    for (const f of list) await loadFile(f, true);
-  }
-  for (const d of templateDirs) {
-    let list: string[];
-    try {
-      list = await listManifestFiles(d);
-    } catch (err) {
-      problems.push({ message: `cannot read: ${(err as Error).message}`, pos: { file: d, line: 1, column: 1 }, severity: "error" });
-      continue;
-    }
-    for (const f of list) await loadFile(f, false);
-  }
-  return { catalog, primary, problems, files };
+  };
+  for (const p of paths) for (const f of await expand(p)) await loadFile(f, true);
+  for (const d of templateDirs) for (const f of await expand(d)) await loadFile(f, false);
+  return { catalog, primary, problems, files, documents };
 }

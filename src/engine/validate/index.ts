@@ -1,2 +1,1 @@
 export { lintPaths, validateCatalog } from "./lint.js";
-export { loadLintSet, type LintSet } from "./load-lint-set.js";

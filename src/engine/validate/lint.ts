@@ -1,10 +1,9 @@
 import type { ConfigProblem } from "../../core/errors.js";
-import { isObject, type CatalogEntry, type LoadedCatalog } from "../model/catalog.js";
+import { isObject, loadCatalog, type CatalogEntry, type LoadedCatalog } from "../model/catalog.js";
 import type { LoadedDoc } from "../model/load.js";
 import { WORKFLOW_KINDS, type WorkflowKind } from "../model/types.js";
 import { checkWorkflowDocument } from "./check-workflow.js";
 import { FieldChecker } from "./field-check.js";
-import { loadLintSet } from "./load-lint-set.js";
 import { DocReport, sortProblems } from "./report.js";
 import { ARGO_TYPES } from "./schema-argo.js";
 import { closestMatch } from "./suggest.js";
@@ -97,8 +96,8 @@ function isRejudged(p: ConfigProblem, hasDocuments: boolean): boolean {
 }
 
 /**
- * Argo's validation rules (`argo lint`, `workflow/validate/validate.go`) over what `loadCatalog` (or
- * `loadLintSet`, which also keeps documents of other kinds) returned. Pure; sorted by position.
+ * Argo's validation rules (`argo lint`, `workflow/validate/validate.go`) over what `loadCatalog`
+ * returned. Pure; sorted by position.
  */
 export function validateCatalog(loaded: LoadedCatalog & { documents?: readonly LoadedDoc[] }): ConfigProblem[] {
   const out: ConfigProblem[] = loaded.problems.filter((p) => !isRejudged(p, loaded.documents !== undefined));
@@ -122,6 +121,6 @@ export async function lintPaths(
   paths: string[],
   templateDirs: string[],
 ): Promise<{ problems: ConfigProblem[]; files: number; documents: number }> {
-  const loaded = await loadLintSet(paths, templateDirs);
+  const loaded = await loadCatalog(paths, templateDirs);
   return { problems: validateCatalog(loaded), files: loaded.files.length, documents: loaded.documents.length };
 }

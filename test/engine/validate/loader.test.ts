@@ -2,7 +2,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { lintPaths } from "../../../src/engine/validate/index.js";
-import { repairFlowIndentation } from "../../../src/engine/validate/yaml-repair.js";
+import { repairFlowIndentation } from "../../../src/engine/model/yaml-repair.js";
 import { parseAllDocuments } from "yaml";
 import { lintYaml, writeTree } from "./helpers.js";
 
