@@ -40,6 +40,7 @@ export function compileDag(dag: DAGTemplate): CompiledDag {
     logic.set(t.name, ast);
     deps.set(t.name, names);
   }
+  checkAcyclic([...tasks.keys()], deps);
   let targets: string[];
   if (dag.target && dag.target.trim() !== "") {
     targets = dag.target.trim().split(/\s+/);
@@ -62,7 +63,6 @@ export function compileDag(dag: DAGTemplate): CompiledDag {
   const dependents = new Map<string, string[]>();
   for (const n of order) dependents.set(n, []);
   for (const n of order) for (const d of deps.get(n) ?? []) dependents.get(d)!.push(n);
-  checkAcyclic(order, deps);
   return { tasks, order, deps, logic, dependents, targets };
 }
 
