@@ -106,11 +106,20 @@ function buildRun(opts: {
 export async function startRun(input: StartRunInput): Promise<StartedRun> {
   const templateDirs = input.templateDirs ?? [];
   const loaded = await loadCatalog([input.file], templateDirs);
-  const problems = [...loaded.problems, ...validateCatalog(loaded)].filter((p) => p.severity === "error");
+  // validateCatalog already reports the loader's problems (parse errors, a file too large ...): adding
+  // `loaded.problems` again printed each of them twice.
+  const problems = validateCatalog(loaded).filter((p) => p.severity === "error");
   if (problems.length > 0) throw new ConfigError(`${input.file}: invalid workflow`, problems);
   const entry = pickEntry(loaded.primary, input.file);
   const parameters = { ...(input.parameterFile ? readParameterFile(input.parameterFile) : {}), ...(input.parameters ?? {}) };
   const workflow = prepareWorkflow(entry, loaded.catalog, { parameters, entrypoint: input.entrypoint, parallelism: input.parallelism });
+  if (input.entrypoint !== undefined) {
+    // Validation ran on the file's own entrypoint; an override naming no template is invalid input too.
+    const names = ((workflow.spec as WorkflowSpec).templates ?? []).map((t) => t.name);
+    if (!names.includes(input.entrypoint)) {
+      throw new ConfigError(`--entrypoint "${input.entrypoint}": no template of that name (templates: ${names.join(", ") || "none"})`);
+    }
+  }
   workflow.metadata.name = workflow.metadata.name ?? generateName(workflow.metadata.generateName ?? "workflow-");
   const uid = randomUUID();
   const createdAt = new Date();

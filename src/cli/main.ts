@@ -253,9 +253,17 @@ export function buildProgram(setExit: (code: number) => void): Command {
   return program;
 }
 
+function ignoreEpipe(err: NodeJS.ErrnoException): void {
+  if (err.code !== "EPIPE") throw err;
+}
+
 /** Entry point of the `tiphys` command; returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   let code: number = EXIT.ok;
+  // `tiphys logs RUN | head`: once the reader has gone, drop further output instead of crashing on an
+  // unhandled EPIPE (a `run` keeps going and still records its state).
+  process.stdout.on("error", ignoreEpipe);
+  process.stderr.on("error", ignoreEpipe);
   const program = buildProgram((c) => (code = c));
   try {
     await program.parseAsync(argv);

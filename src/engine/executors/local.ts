@@ -153,7 +153,7 @@ export class LocalExecutor implements Executor {
       let settled = false;
       const child = spawn(cmd, args, {
         cwd,
-        env: { ...spec.env, ...this.opts.env },
+        env: { ...process.env, ...this.opts.env, ...spec.env },
         stdio: ["ignore", "pipe", "pipe"],
         detached: true,
       });

@@ -8,6 +8,7 @@ export interface ProcessSpec {
   /** Container name (`main` for container and script templates). */
   container: string;
   argv: string[];
+  /** The container's own variables; executors add them to the host's environment. */
   env: Record<string, string>;
   /** Working directory inside the container's file system view. */
   workingDir?: string;

@@ -10,7 +10,7 @@ import { loopNodeName } from "./names.js";
 import type { Invocation, WorkflowRun } from "./operator.js";
 import { templateOutputsFromScope } from "./outputs.js";
 import { addAggregateToScope, addNodeToScope } from "./scope.js";
-import { substituteObject, substituteString, type Vars } from "./substitute.js";
+import { childVars, substituteObject, substituteString, type Vars } from "./substitute.js";
 
 export interface NodeContext {
   run: WorkflowRun;
@@ -36,7 +36,7 @@ function expand(call: TemplateCall, baseName: string, displayBase: string, vars:
     return { single: { nodeName: baseName, displayName: displayBase, call: substituteObject(call, vars), vars } };
   }
   const out = items.map((item: Item, i: number) => {
-    const v = { ...vars, ...itemVars(item) };
+    const v = childVars(vars, itemVars(item));
     const { withItems: _a, withParam: _b, withSequence: _c, ...rest } = call;
     return {
       nodeName: loopNodeName(baseName, i, item),
@@ -85,7 +85,7 @@ async function runCall(ctx: NodeContext, e: Expanded, kind: "steps" | "tasks", b
   const hookRuns: Array<Promise<NodeStatus>> = [];
   const prefix = `${kind}.${e.call.name}`;
   const fire = (status: string) => {
-    const v: Vars = { ...e.vars, [`${prefix}.status`]: status };
+    const v: Vars = childVars(e.vars, { [`${prefix}.status`]: status });
     for (const [h, hook] of lifecycle) {
       if (fired.has(h) || !run.evaluateHookExpression(hook, v)) continue;
       fired.add(h);
@@ -109,7 +109,7 @@ async function runCall(ctx: NodeContext, e: Expanded, kind: "steps" | "tasks", b
   run.addChild(parentId, node.id);
   if (lifecycle.length > 0) fire(node.phase);
   if (exitHook && run.shutdown !== "Terminate") {
-    const v: Vars = { ...e.vars };
+    const v: Vars = childVars(e.vars);
     addNodeToScope(v, prefix, node);
     const hookNode = await run.runHook(`${e.nodeName}.onExit`, exitHook, v, boundaryId, false, ctx.scope, ctx.inv.depth + 1);
     run.addChild(node.id, hookNode.id);
@@ -161,7 +161,7 @@ function parallelismOf(t: Template, vars: Vars): number | undefined {
 /** Steps: groups in order, the steps of a group in parallel (steps.go). */
 export async function executeSteps(ctx: NodeContext): Promise<void> {
   const { run, node, template } = ctx;
-  const scopeVars: Vars = { ...ctx.vars };
+  const scopeVars: Vars = childVars(ctx.vars);
   const limiter = new Limiter(parallelismOf(template, ctx.vars));
   let prevChildren: string[] = [node.id];
   const groups = template.steps ?? [];
@@ -172,7 +172,7 @@ export async function executeSteps(ctx: NodeContext): Promise<void> {
     const expanded: Array<{ step: WorkflowStep; list: Expanded[]; isLoop: boolean }> = [];
     let expandError: string | undefined;
     for (const step of groups[gi] ?? []) {
-      const stepVars = { ...scopeVars, "steps.name": step.name };
+      const stepVars = childVars(scopeVars, { "steps.name": step.name });
       try {
         const r = expand(step, `${node.name}[${gi}].${step.name}`, step.name, stepVars);
         expanded.push({ step, list: r.items ?? [r.single!], isLoop: r.items !== undefined });
@@ -215,7 +215,7 @@ export async function executeDag(ctx: NodeContext): Promise<void> {
     run.updateNode(node, { phase: "Error", message: (err as Error).message });
     return;
   }
-  const scopeVars: Vars = { ...ctx.vars };
+  const scopeVars: Vars = childVars(ctx.vars);
   const views = new Map<string, TaskView>();
   const taskNodes = new Map<string, NodeStatus>();
   const limiter = new Limiter(parallelismOf(template, ctx.vars));
@@ -232,7 +232,7 @@ export async function executeDag(ctx: NodeContext): Promise<void> {
   };
   const launch = (name: string) => {
     const task = dag.tasks.get(name)! as DAGTask;
-    const taskVars = { ...scopeVars, "tasks.name": name };
+    const taskVars = childVars(scopeVars, { "tasks.name": name });
     views.set(name, { phase: "Running" });
     running++;
     void (async () => {

@@ -19,18 +19,13 @@ export function notAppliedLocally(t: Template): string[] {
   return [...new Set(out)];
 }
 
-function envOf(c: Container, base: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = { ...base };
+/** The container's own environment; the executor lays it over the host's when it spawns. */
+function envOf(c: Container): Record<string, string> {
+  const env: Record<string, string> = {};
   for (const e of c.env ?? []) {
     if (e.value !== undefined) env[e.name] = e.value;
     // valueFrom (secretKeyRef, configMapKeyRef, fieldRef) needs a cluster: left unset locally.
   }
-  return env;
-}
-
-function hostEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
   return env;
 }
 
@@ -108,22 +103,22 @@ async function collectOutputs(ctx: NodeContext, sandbox: Sandbox, result: Proces
 }
 
 /** The processes of a pod: `main` for container/script; every container of a containerSet. */
-function processesOf(t: Template, sandbox: Sandbox, env: Record<string, string>): Array<ProcessSpec & { dependencies: string[] }> {
+function processesOf(t: Template, sandbox: Sandbox): Array<ProcessSpec & { dependencies: string[] }> {
   if (t.script) {
     const scriptPath = sandbox.isolated ? "/tmp/.argo/staging/script" : join(sandbox.root, "script");
     const host = sandbox.isolated ? sandbox.hostPath(scriptPath) : scriptPath;
     mkdirSync(dirname(host), { recursive: true });
     writeFileSync(host, t.script.source, { mode: 0o755 });
     const cmd = t.script.command ?? [];
-    return [{ container: "main", argv: [...cmd, ...(t.script.args ?? []), scriptPath], env: envOf(t.script, env), workingDir: t.script.workingDir, image: t.script.image, dependencies: [] }];
+    return [{ container: "main", argv: [...cmd, ...(t.script.args ?? []), scriptPath], env: envOf(t.script), workingDir: t.script.workingDir, image: t.script.image, dependencies: [] }];
   }
   if (t.container) {
-    return [{ container: "main", argv: [...(t.container.command ?? []), ...(t.container.args ?? [])], env: envOf(t.container, env), workingDir: t.container.workingDir, image: t.container.image, dependencies: [] }];
+    return [{ container: "main", argv: [...(t.container.command ?? []), ...(t.container.args ?? [])], env: envOf(t.container), workingDir: t.container.workingDir, image: t.container.image, dependencies: [] }];
   }
   return (t.containerSet?.containers ?? []).map((c) => ({
     container: c.name ?? "main",
     argv: [...(c.command ?? []), ...(c.args ?? [])],
-    env: envOf(c, env),
+    env: envOf(c),
     workingDir: c.workingDir,
     image: c.image,
     dependencies: c.dependencies ?? [],
@@ -155,7 +150,7 @@ export async function executePod(ctx: NodeContext): Promise<void> {
     run.updateNode(node, { phase: "Running", hostNodeName: "localhost" });
     sandbox = await run.executor.createSandbox(node.id);
     await loadInputArtifacts(ctx, sandbox);
-    const procs = processesOf(t, sandbox, hostEnv());
+    const procs = processesOf(t, sandbox);
     for (const p of procs) {
       if (p.argv.length === 0) {
         run.updateNode(node, { phase: "Error", message: `container "${p.container}" (image ${p.image ?? "none"}) has no command: the image's entrypoint cannot run locally; give the container a command` });
@@ -164,8 +159,16 @@ export async function executePod(ctx: NodeContext): Promise<void> {
     }
     const deadline = deadlineOf(t);
     if (deadline !== undefined) timer = setTimeout(() => timeoutCtl.abort(), deadline);
-    const both = AbortSignal.any([signal, timeoutCtl.signal]);
-    if (run.opts.logsDir) log = createWriteStream(join(run.opts.logsDir, `${node.id}.log`), { flags: "a" });
+    const both = deadline === undefined ? signal : AbortSignal.any([signal, timeoutCtl.signal]);
+    // Opened on the first line: most benchmark and many real steps print nothing.
+    const logLine = (text: string) => {
+      if (!run.opts.logsDir) return;
+      if (!log) {
+        log = createWriteStream(join(run.opts.logsDir, `${node.id}.log`), { flags: "a" });
+        log.on("error", (err) => run.reporter.warn?.(`cannot write the log of ${node.displayName}: ${err.message}`));
+      }
+      log.write(text);
+    };
     const results = new Map<string, ProcessResult>();
     const pending = new Map<string, Promise<ProcessResult>>();
     const start = (p: (typeof procs)[number]): Promise<ProcessResult> => {
@@ -182,7 +185,7 @@ export async function executePod(ctx: NodeContext): Promise<void> {
         const r = await run.executor.run(p, sandbox!, {
           captureStdout: p.container === "main",
           onLine: (stream, line) => {
-            log?.write(prefix + line + "\n");
+            logLine(prefix + line + "\n");
             run.reporter.log?.(node, stream, prefix + line);
           },
         }, both);

@@ -32,7 +32,7 @@ import type { Reporter } from "./reporter.js";
 import { executeRetry } from "./retry.js";
 import type { RunJournal } from "./run-store.js";
 import { bindInputs, globalVars, NodeInputError, templateVars } from "./scope.js";
-import { substituteObject, UnresolvedError, type Vars } from "./substitute.js";
+import { flattenVars, substituteObject, UnresolvedError, type Vars } from "./substitute.js";
 
 export const MAX_RECURSION_DEPTH = 100;
 
@@ -109,11 +109,18 @@ export class WorkflowRun {
   private readonly previous: Record<string, NodeStatus>;
   private readonly suspended = new Map<string, (supplied?: Record<string, string>) => void>();
   private readonly resultRefCache = new WeakMap<Template, string>();
+  private readonly childSets = new Map<string, Set<string>>();
+  private readonly idByName = new Map<string, string>();
+  private readonly nameById = new Map<string, string>();
 
   constructor(readonly opts: WorkflowRunOptions) {
     this.name = opts.workflow.metadata.name ?? "workflow";
     this.spec = opts.workflow.spec as WorkflowSpec;
     this.previous = opts.previousNodes ?? {};
+    for (const n of Object.values(this.previous)) {
+      this.idByName.set(n.name, n.id);
+      this.nameById.set(n.id, n.name);
+    }
     this.globals = globalVars(opts.workflow, opts.uid ?? randomUUID(), opts.createdAt ?? new Date());
     this.rootScope = { kind: "Workflow", name: this.name, templates: templateMap(this.spec) };
     this.podLimiter = new Limiter(this.spec.parallelism);
@@ -126,8 +133,19 @@ export class WorkflowRun {
     return this.opts.reporter ?? {};
   }
 
+  /**
+   * The id of a node name: Argo's `<workflow>-<fnv32a(name)>`. Two names can hash alike (about once
+   * in 50,000 nodes); the later one then gets a `-<n>` suffix instead of silently sharing a node.
+   */
   nodeId(nodeName: string): string {
-    return nodeIdOf(this.name, nodeName);
+    const known = this.idByName.get(nodeName);
+    if (known) return known;
+    const base = nodeIdOf(this.name, nodeName);
+    let id = base;
+    for (let i = 1; this.nameById.has(id); i++) id = `${base}-${i}`;
+    this.idByName.set(nodeName, id);
+    this.nameById.set(id, nodeName);
+    return id;
   }
 
   /** A node of an earlier attempt that is fulfilled and can be reused as is. */
@@ -165,11 +183,15 @@ export class WorkflowRun {
     if (!parentId) return;
     const parent = this.nodes.get(parentId);
     if (!parent) return;
-    const children = (parent.children ??= []);
-    if (!children.includes(childId)) {
-      children.push(childId);
-      this.record(parent);
+    let set = this.childSets.get(parentId);
+    if (!set) {
+      set = new Set(parent.children ?? []);
+      this.childSets.set(parentId, set);
     }
+    if (set.has(childId)) return;
+    set.add(childId);
+    (parent.children ??= []).push(childId);
+    this.opts.journal?.recordChild(parentId, childId);
   }
 
   private record(node: NodeStatus): void {
@@ -382,7 +404,7 @@ export class WorkflowRun {
   evaluateHookExpression(hook: LifecycleHook, vars: Vars): boolean {
     if (!hook.expression) return false;
     try {
-      return evaluateExpr(hook.expression, expandDottedKeys(vars)) === true;
+      return evaluateExpr(hook.expression, expandDottedKeys(flattenVars(vars))) === true;
     } catch {
       return false;
     }

@@ -2,7 +2,7 @@ import { evaluateExpr, expandDottedKeys } from "../expr/expr-lang.js";
 import type { Artifact, Outputs, Parameter, Template } from "../model/types.js";
 import { formatItemValue } from "./names.js";
 import { NodeInputError } from "./scope.js";
-import { substituteString, tagsOf, type Vars } from "./substitute.js";
+import { flattenVars, substituteString, tagsOf, type Vars } from "./substitute.js";
 
 function exprValueToString(v: unknown): string {
   if (typeof v === "string") return v;
@@ -30,7 +30,7 @@ export function templateOutputsFromScope(t: Template, vars: Vars): Outputs | und
       } else if (vf?.expression !== undefined) {
         let v: unknown;
         try {
-          v = evaluateExpr(vf.expression, expandDottedKeys(vars));
+          v = evaluateExpr(vf.expression, expandDottedKeys(flattenVars(vars)));
         } catch (err) {
           if (vf.default === undefined) throw new NodeInputError(`failed to evaluate expression of outputs.parameters.${p.name}: ${(err as Error).message}`);
         }
@@ -49,7 +49,7 @@ export function templateOutputsFromScope(t: Template, vars: Vars): Outputs | und
       let src: unknown;
       if (a.fromExpression) {
         try {
-          src = evaluateExpr(a.fromExpression, expandDottedKeys(vars));
+          src = evaluateExpr(a.fromExpression, expandDottedKeys(flattenVars(vars)));
         } catch (err) {
           throw new NodeInputError(`outputs.artifacts.${a.name}.fromExpression: ${(err as Error).message}`);
         }

@@ -51,10 +51,20 @@ export class RunJournal {
     return join(this.dir, "logs");
   }
 
-  /** Queues a node's new state; batches are written on the next tick. */
+  /** Queues a node's new state; batches are written on the next tick (or when large). */
   recordNode(node: NodeStatus): void {
-    this.pending.push(JSON.stringify(node));
-    if (!this.scheduled) {
+    this.queue(JSON.stringify(node));
+  }
+
+  /** A child link as its own small line: re-writing a parent with thousands of children would be quadratic. */
+  recordChild(parentId: string, childId: string): void {
+    this.queue(JSON.stringify({ child: [parentId, childId] }));
+  }
+
+  private queue(line: string): void {
+    this.pending.push(line);
+    if (this.pending.length >= 2048) this.flush();
+    else if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
     }
@@ -132,8 +142,14 @@ export function loadRun(dataDir: string, name: string): RunRecord {
   for (const line of journal.split("\n")) {
     if (!line) continue;
     try {
-      const n = JSON.parse(line) as NodeStatus;
-      nodes[n.id] = n;
+      const entry = JSON.parse(line) as NodeStatus | { child: [string, string] };
+      if ("child" in entry) {
+        const parent = nodes[entry.child[0]];
+        if (parent) {
+          const children = (parent.children ??= []);
+          if (!children.includes(entry.child[1])) children.push(entry.child[1]);
+        }
+      } else nodes[entry.id] = entry;
     } catch {
       // A line cut short by a kill is the last one; everything before it stands.
     }

@@ -1,6 +1,6 @@
 import type { Artifact, Inputs, NodeStatus, Outputs, Parameter, Template, WorkflowManifest, WorkflowSpec } from "../model/types.js";
 import { goJson } from "./names.js";
-import { substituteString, type Vars } from "./substitute.js";
+import { childVars, substituteString, type Vars } from "./substitute.js";
 
 /** Errors in a node's own inputs or references: the node becomes Error with this message. */
 export class NodeInputError extends Error {
@@ -97,7 +97,7 @@ export function bindInputs(template: Template, args: { parameters?: Parameter[];
 
 /** Variables a template sees from its own inputs and declared outputs. */
 export function templateVars(base: Vars, template: Template, inputs: Inputs, nodeName: string, podName: string): Vars {
-  const vars: Vars = { ...base, "node.name": nodeName, "pod.name": podName };
+  const vars: Vars = childVars(base, { "node.name": nodeName, "pod.name": podName });
   const ps = inputs.parameters ?? [];
   for (const p of ps) vars[`inputs.parameters.${p.name}`] = p.value ?? "";
   vars["inputs.parameters"] = JSON.stringify(ps.map((p) => ({ name: p.name, value: p.value })));

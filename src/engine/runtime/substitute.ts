@@ -4,6 +4,23 @@ import { formatItemValue } from "./names.js";
 /** Variables visible to a template: Argo's flat map keyed by full dotted names. */
 export type Vars = Record<string, unknown>;
 
+/**
+ * A scope that sees everything of `parent` and adds `extra`, without copying the parent: scopes
+ * nest once per step and task, and a copy each time would make long workflows quadratic.
+ */
+export function childVars(parent: Vars, extra?: Vars): Vars {
+  const v = Object.create(parent) as Vars;
+  if (extra) Object.assign(v, extra);
+  return v;
+}
+
+/** All variables of a scope chain as one plain object (for expression environments). */
+export function flattenVars(vars: Vars): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k in vars) out[k] = vars[k];
+  return out;
+}
+
 export class UnresolvedError extends Error {
   override name = "UnresolvedError";
 }
@@ -27,7 +44,7 @@ function exprToString(v: unknown): string {
 
 let expandedCache: { vars: Vars; env: Record<string, unknown> } | undefined;
 function exprEnv(vars: Vars): Record<string, unknown> {
-  if (expandedCache?.vars !== vars) expandedCache = { vars, env: expandDottedKeys(vars) };
+  if (expandedCache?.vars !== vars) expandedCache = { vars, env: expandDottedKeys(flattenVars(vars)) };
   return expandedCache.env;
 }
 
