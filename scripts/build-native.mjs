@@ -6,15 +6,23 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const out = join(root, "dist", "native", "tiphys-sandbox");
-mkdirSync(dirname(out), { recursive: true });
+const outDir = join(root, "dist", "native");
+mkdirSync(outDir, { recursive: true });
 if (process.platform !== "linux") process.exit(0);
-for (const cc of [process.env.CC, "cc", "gcc", "clang"].filter(Boolean)) {
-  try {
-    execFileSync(cc, ["-O2", "-Wall", "-o", out, join(root, "native", "tiphys-sandbox.c")], { stdio: "pipe" });
-    process.exit(0);
-  } catch {
-    // try the next compiler
+
+function compile(name) {
+  for (const cc of [process.env.CC, "cc", "gcc", "clang"].filter(Boolean)) {
+    try {
+      execFileSync(cc, ["-O2", "-Wall", "-o", join(outDir, name), join(root, "native", `${name}.c`)], { stdio: "pipe" });
+      return true;
+    } catch {
+      // try the next compiler
+    }
   }
+  return false;
 }
-console.warn("tiphys: no C compiler found; steps will use `unshare` for a private /tmp where it is available");
+
+const built = ["tiphys-spawner", "tiphys-sandbox"].map(compile);
+if (!built.every(Boolean)) {
+  console.warn("tiphys: no C compiler found; steps will use `unshare` for a private /tmp where it is available");
+}

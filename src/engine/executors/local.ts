@@ -3,22 +3,29 @@ import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { dirname, join, posix } from "node:path";
 import { fileURLToPath } from "node:url";
+import { StringDecoder } from "node:string_decoder";
+import { Spawner } from "./spawner.js";
 import { RESULT_LIMIT_BYTES, type Executor, type ProcessIO, type ProcessResult, type ProcessSpec, type Sandbox } from "./types.js";
 
 /** How a node's private /tmp is made. */
-export type IsolationMode = "helper" | "unshare" | "none";
+export type IsolationMode = "spawner" | "helper" | "unshare" | "none";
 
 // Built by `npm install` into dist/native (from src/ under vitest, from dist/src/ when compiled).
 const HERE = dirname(fileURLToPath(import.meta.url));
-const HELPER =
-  [join(HERE, "..", "..", "..", "native", "tiphys-sandbox"), join(HERE, "..", "..", "..", "dist", "native", "tiphys-sandbox")].find((p) =>
-    existsSync(p),
-  ) ?? "tiphys-sandbox";
+function nativeBinary(name: string): string {
+  return [join(HERE, "..", "..", "..", "native", name), join(HERE, "..", "..", "..", "dist", "native", name)].find((p) => existsSync(p)) ?? name;
+}
+const HELPER = nativeBinary("tiphys-sandbox");
+const SPAWNER = nativeBinary("tiphys-spawner");
 const EXEC_FAIL = /^tiphys-sandbox: exec (.*)$/;
 
 function probe(mode: IsolationMode): boolean {
   const tmp = process.env.TMPDIR ?? "/tmp";
   try {
+    if (mode === "spawner") {
+      // The spawner's children make the same namespace the helper makes.
+      return existsSync(SPAWNER) && probe("helper");
+    }
     if (mode === "helper") {
       if (!existsSync(HELPER)) return false;
       return spawnSync(HELPER, ["-b", tmp, "/tmp", "--", "true"], { stdio: "ignore", timeout: 5000 }).status === 0;
@@ -41,7 +48,7 @@ let detected: IsolationMode | undefined;
 export function detectIsolation(): IsolationMode {
   if (detected) return detected;
   if (process.platform !== "linux") return (detected = "none");
-  detected = probe("helper") ? "helper" : probe("unshare") ? "unshare" : "none";
+  detected = probe("spawner") ? "spawner" : probe("helper") ? "helper" : probe("unshare") ? "unshare" : "none";
   return detected;
 }
 
@@ -95,14 +102,8 @@ export class LocalExecutor implements Executor {
     return new LocalSandbox(root, this.isolation !== "none");
   }
 
-  /** The argv that makes the sandbox's mounts (bind the node's /tmp, and folders it uses elsewhere). */
-  private wrap(spec: ProcessSpec, sandbox: Sandbox): { cmd: string; args: string[]; cwd?: string } {
-    const workingDir = spec.workingDir;
-    if (this.isolation === "none") {
-      const cwd = workingDir ? sandbox.hostPath(workingDir) : sandbox.root;
-      mkdirSync(cwd, { recursive: true });
-      return { cmd: spec.argv[0], args: spec.argv.slice(1), cwd };
-    }
+  /** The node's mounts: its /tmp over /tmp, and the folders it uses elsewhere over theirs. */
+  private bindsOf(sandbox: Sandbox): Array<[string, string]> {
     const binds: Array<[string, string]> = [[join(sandbox.root, "tmp"), "/tmp"]];
     const fsRoot = join(sandbox.root, "fs");
     if (existsSync(fsRoot)) {
@@ -111,6 +112,18 @@ export class LocalExecutor implements Executor {
         if (existsSync("/" + top)) binds.push([join(fsRoot, top), "/" + top]);
       }
     }
+    return binds;
+  }
+
+  /** The argv that makes the sandbox's mounts (bind the node's /tmp, and folders it uses elsewhere). */
+  private wrap(spec: ProcessSpec, sandbox: Sandbox): { cmd: string; args: string[]; cwd?: string } {
+    const workingDir = spec.workingDir;
+    if (this.isolation === "none") {
+      const cwd = workingDir ? sandbox.hostPath(workingDir) : sandbox.root;
+      mkdirSync(cwd, { recursive: true });
+      return { cmd: spec.argv[0], args: spec.argv.slice(1), cwd };
+    }
+    const binds = this.bindsOf(sandbox);
     const cwd = workingDir ?? "/tmp";
     if (workingDir) mkdirSync(sandbox.hostPath(workingDir), { recursive: true });
     if (this.isolation === "helper") {
@@ -139,6 +152,8 @@ export class LocalExecutor implements Executor {
     };
   }
 
+  private spawner: Spawner | undefined;
+
   run(spec: ProcessSpec, sandbox: Sandbox, io: ProcessIO, signal: AbortSignal): Promise<ProcessResult> {
     const started = performance.now();
     return new Promise((resolve) => {
@@ -146,94 +161,115 @@ export class LocalExecutor implements Executor {
         resolve({ exitCode: null, startError: "no command to run", durationMs: 0 });
         return;
       }
-      const { cmd, args, cwd } = this.wrap(spec, sandbox);
-      let stdout = "";
-      let stdoutBytes = 0;
-      let startError: string | undefined;
+      const sink = new OutputSink(io);
+      let pid: number | undefined;
+      let exited = false;
       let settled = false;
-      const child = spawn(cmd, args, {
-        cwd,
-        env: { ...process.env, ...this.opts.env, ...spec.env },
-        stdio: ["ignore", "pipe", "pipe"],
-        detached: true,
-      });
       const kill = () => {
-        if (child.pid === undefined || child.exitCode !== null) return;
+        if (pid === undefined || exited) return;
+        const group = pid;
         try {
-          process.kill(-child.pid, "SIGTERM");
+          process.kill(-group, "SIGTERM");
         } catch {
           // already gone
         }
         setTimeout(() => {
           try {
-            if (child.exitCode === null && child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+            if (!exited) process.kill(-group, "SIGKILL");
           } catch {
             // already gone
           }
         }, this.opts.killGraceMs ?? 2000).unref();
       };
-      if (signal.aborted) kill();
-      signal.addEventListener("abort", kill, { once: true });
-      const lines = (stream: "stdout" | "stderr") => {
-        let rest = "";
-        return (chunk: Buffer) => {
-          const text = rest + chunk.toString("utf8");
-          const parts = text.split("\n");
-          rest = parts.pop() ?? "";
-          for (const l of parts) {
-            if (stream === "stderr") {
-              const m = EXEC_FAIL.exec(l);
-              if (m) {
-                startError = m[1];
-                continue;
-              }
-            }
-            io.onLine(stream, l);
-          }
-          return () => {
-            if (rest) io.onLine(stream, rest);
-            rest = "";
-          };
-        };
+      const onPid = (p: number) => {
+        pid = p;
+        if (signal.aborted) kill();
       };
-      const outLines = lines("stdout");
-      const errLines = lines("stderr");
-      let flushOut = () => {};
-      let flushErr = () => {};
-      child.stdout.on("data", (chunk: Buffer) => {
-        if (io.captureStdout) {
-          stdout += chunk.toString("utf8");
-          stdoutBytes += chunk.length;
-          if (stdoutBytes > RESULT_LIMIT_BYTES * 2) {
-            stdout = stdout.slice(-RESULT_LIMIT_BYTES);
-            stdoutBytes = Buffer.byteLength(stdout);
-          }
-        }
-        flushOut = outLines(chunk);
-      });
-      child.stderr.on("data", (chunk: Buffer) => {
-        flushErr = errLines(chunk);
-      });
+      signal.addEventListener("abort", kill, { once: true });
       const finish = (r: Omit<ProcessResult, "durationMs">) => {
         if (settled) return;
         settled = true;
+        exited = true;
         signal.removeEventListener("abort", kill);
         resolve({ ...r, durationMs: performance.now() - started });
       };
+      const onExit = (code: number | null, sig: string | undefined) => {
+        sink.end();
+        if (sink.startError !== undefined) {
+          finish({ exitCode: code, startError: sink.startError.replace(/: No such file or directory$/, ": command not found") });
+          return;
+        }
+        finish({ exitCode: code, signal: sig, stdout: sink.stdout() });
+      };
+      if (this.isolation === "spawner") {
+        this.spawner ??= new Spawner(SPAWNER);
+        if (spec.workingDir) mkdirSync(sandbox.hostPath(spec.workingDir), { recursive: true });
+        this.spawner.spawn(
+          { argv: spec.argv, env: { ...process.env, ...this.opts.env, ...spec.env } as Record<string, string>, cwd: spec.workingDir ?? "/tmp", isolate: true, binds: this.bindsOf(sandbox) },
+          { onPid, onStdout: (c) => sink.write("stdout", c), onStderr: (c) => sink.write("stderr", c), onExit: (code, sig) => onExit(code, sig ? `signal ${sig}` : undefined) },
+        );
+        return;
+      }
+      const { cmd, args, cwd } = this.wrap(spec, sandbox);
+      const child = spawn(cmd, args, { cwd, env: { ...process.env, ...this.opts.env, ...spec.env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+      if (child.pid !== undefined) onPid(child.pid);
+      child.stdout.on("data", (c: Buffer) => sink.write("stdout", c));
+      child.stderr.on("data", (c: Buffer) => sink.write("stderr", c));
       child.on("error", (err: NodeJS.ErrnoException) => {
         const reason = err.code === "ENOENT" ? `${spec.argv[0]}: command not found` : `${spec.argv[0]}: ${err.message}`;
         finish({ exitCode: null, startError: reason });
       });
-      child.on("close", (code, sig) => {
-        flushOut();
-        flushErr();
-        if (stdout.length > RESULT_LIMIT_BYTES) stdout = stdout.slice(-RESULT_LIMIT_BYTES);
-        if (startError !== undefined) {
-          finish({ exitCode: code, startError: startError.replace(/: No such file or directory$/, ": command not found") });
-          return;
-        }
-        finish({ exitCode: code, signal: sig ?? undefined, stdout: io.captureStdout ? stdout : undefined });
-      });
+      child.on("close", (code, sig) => onExit(code, sig ?? undefined));
     });
+  }
+}
+
+/** Splits a process's output into lines for the logs and keeps stdout's tail as the result. */
+class OutputSink {
+  private readonly rest = { stdout: "", stderr: "" };
+  // Multi-byte characters can be split across chunks.
+  private readonly decoders = { stdout: new StringDecoder("utf8"), stderr: new StringDecoder("utf8") };
+  private out = "";
+  private outBytes = 0;
+  startError: string | undefined;
+
+  constructor(private readonly io: ProcessIO) {}
+
+  write(stream: "stdout" | "stderr", chunk: Buffer): void {
+    const text = this.decoders[stream].write(chunk);
+    if (stream === "stdout" && this.io.captureStdout) {
+      this.out += text;
+      this.outBytes += chunk.length;
+      if (this.outBytes > RESULT_LIMIT_BYTES * 2) {
+        this.out = this.out.slice(-RESULT_LIMIT_BYTES);
+        this.outBytes = Buffer.byteLength(this.out);
+      }
+    }
+    const parts = (this.rest[stream] + text).split("\n");
+    this.rest[stream] = parts.pop() ?? "";
+    for (const l of parts) this.line(stream, l);
+  }
+
+  private line(stream: "stdout" | "stderr", l: string): void {
+    if (stream === "stderr") {
+      const m = EXEC_FAIL.exec(l);
+      if (m) {
+        this.startError = m[1];
+        return;
+      }
+    }
+    this.io.onLine(stream, l);
+  }
+
+  end(): void {
+    for (const stream of ["stdout", "stderr"] as const) {
+      if (this.rest[stream]) this.line(stream, this.rest[stream]);
+      this.rest[stream] = "";
+    }
+  }
+
+  stdout(): string | undefined {
+    if (!this.io.captureStdout) return undefined;
+    return this.out.length > RESULT_LIMIT_BYTES ? this.out.slice(-RESULT_LIMIT_BYTES) : this.out;
   }
 }
