@@ -33,8 +33,8 @@ const CORE = ["src/engine/**", "src/reconcilers/**", "src/triggers/**", "src/cha
 const corePatterns = [
   {
     // Relative imports: `../../cli/main.js` and the like.
-    group: ["**/cli/**", "**/handlers/**", "**/github/**", "**/app/**"],
-    message: "the core must not import the CLI, handlers, GitHub adapter or use-cases: take a port as an argument and report through a Reporter.",
+    group: ["**/cli/**", "**/handlers/**", "**/github/**", "**/app/**", "**/repo/**", "**/store/**", "**/cluster/**"],
+    message: "the core must not import the CLI, handlers, adapters or use-cases: take a port as an argument and report through a Reporter.",
   },
   {
     regex: "^(commander|picocolors|log-update|probot)(/.*)?$",

@@ -4,6 +4,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { ConfigError } from "../core/errors.js";
 import { LocalArtifactRepository } from "../engine/artifacts/local-repository.js";
+import { cloneAt } from "../repo/git.js";
 import { LocalExecutor } from "../engine/executors/local.js";
 import type { Executor } from "../engine/executors/types.js";
 import { loadCatalog, type CatalogEntry } from "../engine/model/catalog.js";
@@ -92,7 +93,7 @@ function buildRun(opts: {
     executor,
     reporter: opts.reporter,
     journal: opts.journal,
-    artifacts: new LocalArtifactRepository(join(opts.journal.dir, "artifacts")),
+    artifacts: new LocalArtifactRepository(join(opts.journal.dir, "artifacts"), { cloneGit: cloneAt }),
     memo: new MemoStore(join(opts.dataDir, "memo")),
     previousNodes: opts.previousNodes,
     uid: opts.uid,

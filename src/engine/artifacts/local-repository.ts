@@ -16,7 +16,7 @@ import { chmod, cp, lstat, mkdir, mkdtemp, readdir, realpath, rename, rm, stat, 
 import path from "node:path";
 import { ConfigError } from "../../core/errors.js";
 import type { Artifact } from "../model/types.js";
-import { cloneAt, GitCloneError, type GitAuth } from "../../repo/git.js";
+import type { GitAuth, GitCloner } from "./git-port.js";
 import { createTarGz, gzipOptions, isTarball, untarTo } from "./archive.js";
 import { ArtifactError, ArtifactNotFoundError } from "./errors.js";
 import { downloadHttp } from "./http-source.js";
@@ -68,8 +68,12 @@ function noRepository(artifact: Artifact, kind: string, direction: "input" | "ou
 export class LocalArtifactRepository {
   readonly rootDir: string;
 
-  constructor(rootDir: string) {
+  private readonly cloneGit?: GitCloner;
+
+  /** `cloneGit` clones `git` inputs (the composition root passes the simple-git adapter). */
+  constructor(rootDir: string, opts: { cloneGit?: GitCloner } = {}) {
     this.rootDir = path.resolve(rootDir);
+    this.cloneGit = opts.cloneGit;
   }
 
   /**
@@ -176,7 +180,7 @@ export class LocalArtifactRepository {
       const message = err instanceof Error ? err.message : String(err);
       const safe = redact(message, [input.gitAuth?.password], input.gitAuth?.username);
       throw new ArtifactError(`artifact ${name} failed to load: ${safe}`, name, {
-        cause: err instanceof GitCloneError ? undefined : err,
+        cause: (err as Error)?.name === "GitCloneError" ? undefined : err,
       });
     }
   }
@@ -222,7 +226,8 @@ export class LocalArtifactRepository {
         if (git.singleBranch && !git.branch) {
           throw new ConfigError(`input artifact "${name}": single branch mode without a branch specified`);
         }
-        await cloneAt({
+        if (!this.cloneGit) throw new ConfigError(`input artifact "${name}": git artifacts are not available here (no git adapter configured)`);
+        await this.cloneGit({
           repo: git.repo,
           dest: downloaded,
           revision: git.revision || undefined,

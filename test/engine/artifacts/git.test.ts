@@ -81,7 +81,7 @@ beforeAll(async () => {
   // A ref outside refs/heads and refs/tags, like a pull request head.
   git(source, "update-ref", "refs/pull/1/head", featureCommit);
   fileUrl = `file://${source}`;
-  repo = new LocalArtifactRepository(path.join(root, "artifacts"));
+  repo = new LocalArtifactRepository(path.join(root, "artifacts"), { cloneGit: cloneAt });
 
   const bare = path.join(root, "served", "repo.git");
   git(root, "clone", "-q", "--bare", source, bare);
