@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <signal.h>
 #include <unistd.h>
 
 static int write_file(const char *path, const char *text) {
@@ -85,6 +87,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "tiphys-sandbox: exec %s: chdir %s: %s\n", argv[i], chdir_to, strerror(errno));
     return 127;
   }
+  /* The step dies with the engine that started it rather than running on unwatched. */
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
   execvp(argv[i], &argv[i]);
   fprintf(stderr, "tiphys-sandbox: exec %s: %s\n", argv[i], strerror(errno));
   return 127;

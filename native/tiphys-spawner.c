@@ -24,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -88,6 +90,8 @@ static void fail_child(const char *cmd, const char *what, int code) {
 /* In the child: namespace, binds, cwd, exec. Never returns. */
 static void run_child(int isolate, int nbinds, char **binds, const char *cwd, char **argv, char **envp, uid_t uid, gid_t gid) {
   setsid();
+  /* If the spawner dies, so does the step (its own children are killed by process group below). */
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
   signal(SIGCHLD, SIG_DFL);
   signal(SIGPIPE, SIG_DFL);
   if (isolate) {
@@ -211,7 +215,22 @@ int main(void) {
   int stdin_open = 1;
   struct pollfd pfds[2 + 2 * MAX_CHILDREN];
   char chunk[65536];
+  /* When the engine goes away (stdin closes), its steps must not outlive it: TERM, then KILL. */
+  struct timespec eof_at = { 0, 0 };
+  int killed = 0;
   while (stdin_open || nkids > 0) {
+    int timeout = -1;
+    if (!stdin_open) {
+      struct timespec now;
+      clock_gettime(CLOCK_MONOTONIC, &now);
+      long waited = (now.tv_sec - eof_at.tv_sec) * 1000 + (now.tv_nsec - eof_at.tv_nsec) / 1000000;
+      if (!killed && waited >= 2000) {
+        for (int i = 0; i < nkids; i++) kill(-kids[i].pid, SIGKILL);
+        killed = 1;
+      }
+      timeout = killed ? 200 : (int)(2000 - waited);
+      if (killed && waited >= 5000) break;
+    }
     int n = 0;
     pfds[n++] = (struct pollfd){ .fd = sigpipe_fds[0], .events = POLLIN };
     pfds[n++] = (struct pollfd){ .fd = stdin_open ? 0 : -1, .events = POLLIN };
@@ -219,7 +238,7 @@ int main(void) {
       pfds[n++] = (struct pollfd){ .fd = kids[i].out, .events = POLLIN };
       pfds[n++] = (struct pollfd){ .fd = kids[i].err, .events = POLLIN };
     }
-    if (poll(pfds, (nfds_t)n, -1) < 0) {
+    if (poll(pfds, (nfds_t)n, timeout) < 0) {
       if (errno == EINTR) continue;
       return 1;
     }
@@ -259,6 +278,8 @@ int main(void) {
       if (r <= 0) {
         if (r < 0 && errno == EINTR) continue;
         stdin_open = 0;
+        clock_gettime(CLOCK_MONOTONIC, &eof_at);
+        for (int i = 0; i < nkids; i++) kill(-kids[i].pid, SIGTERM);
       } else {
         have += (size_t)r;
         for (;;) {
