@@ -57,8 +57,9 @@ export function watchControl(dir: string, run: WorkflowRun, intervalMs = 200): (
       else if (req.action === "terminate") run.stop("Terminate");
     }
   };
+  // Not unref'd: while a run waits at a suspend node nothing else keeps the event loop alive, and an
+  // unref'd timer let `tiphys run` exit (with code 0) instead of waiting for `tiphys resume`.
   const timer = setInterval(tick, intervalMs);
-  timer.unref();
   return () => {
     clearInterval(timer);
     rmSync(join(dir, "pid"), { force: true });

@@ -4,7 +4,7 @@
  * run back (`get`, `list`, `logs`) or check a file (`lint`).
  */
 import { describe, expect, test } from "vitest";
-import { argoNodeId, argoShapeProblems, describeResult, linesOf, nodeByName, nodesOfType, parseJson, workspace, type WorkflowJson } from "./helpers.js";
+import { argoNodeId, argoShapeProblems, CORPUS, describeResult, linesOf, nodeByName, nodesOfType, parseJson, workspace, type NodeJson, type WorkflowJson } from "./helpers.js";
 
 const HELLO = `apiVersion: argoproj.io/v1alpha1
 kind: Workflow
@@ -232,7 +232,7 @@ spec:
     container:
       image: alpine
       command: [sh, -c]
-      args: ["echo start >> {{workflow.parameters.trace}}; sleep 0.5; echo end >> {{workflow.parameters.trace}}"]
+      args: ["echo start >> {{workflow.parameters.trace}}; sleep 1; echo end >> {{workflow.parameters.trace}}"]
 `,
     );
     const serial = ws.path("serial.trace");
@@ -426,6 +426,94 @@ spec:
     expect(nodeByName(wf, "failing")).toMatchObject({ phase: "Failed", message });
     expect(nodeByName(wf, "failing[0].fine").phase).toBe("Succeeded");
     expect(wf.status.progress).toBe("2/2");
+  });
+});
+
+function parentsOf(wf: WorkflowJson, id: string): string[] {
+  return Object.values(wf.status.nodes)
+    .filter((n) => (n.children ?? []).includes(id))
+    .map((n) => n.name)
+    .sort();
+}
+
+function childNames(wf: WorkflowJson, n: NodeJson): string[] {
+  return (n.children ?? []).map((c) => wf.status.nodes[c]?.name ?? c).sort();
+}
+
+const NESTED_STEPS = `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  name: nested
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - name: inner
+        template: inner
+    - - name: after
+        template: echo
+  - name: inner
+    steps:
+    - - name: leaf
+        template: echo
+  - name: echo
+    container: {image: alpine, command: [echo, hi]}
+`;
+
+/**
+ * Argo links a node to what runs after it through `children`; a node that is itself a template of
+ * steps or tasks (a Steps or DAG node) is linked through its *outbound nodes*, the leaves it ends with
+ * (operator.go getOutboundNodes; steps.go links step group N+1 under the outbound nodes of group N's
+ * children; dag.go connectDependencies adds a task "as a child of all outbound nodes of our
+ * dependencies"), and Steps and DAG nodes record those leaves in `outboundNodes`.
+ */
+describe.concurrent("Argo's node graph: children and outboundNodes", () => {
+  test("DAG: a task that runs a steps template links its dependents under its leaves, not under itself", async (ctx) => {
+    // ../shared corpus examples/dag-diamond-steps.yaml: A, B, C, D each run a steps template (a loop).
+    const ws = workspace(ctx);
+    const r = await ws.run(["run", "examples/dag-diamond-steps.yaml", "-o", "json"], { cwd: CORPUS, timeoutMs: 30_000 });
+    expect(r.code, describeResult(r)).toBe(0);
+    const wf = parseJson(r.stdout);
+    const w = wf.metadata.name;
+    const a = nodeByName(wf, `${w}.A`);
+    const b = nodeByName(wf, `${w}.B`);
+    const d = nodeByName(wf, `${w}.D`);
+    // Argo: A's only child is its first step group; B hangs under A's outbound nodes, the loop's pods.
+    expect(childNames(wf, a)).toEqual([`${w}.A[0]`]);
+    expect(parentsOf(wf, b.id)).toEqual([`${w}.A[0].echo(0:1)`, `${w}.A[0].echo(1:2)`, `${w}.A[0].echo(2:3)`]);
+    // And D under the pods of both B and C.
+    expect(parentsOf(wf, d.id)).toEqual(
+      ["B", "C"].flatMap((t) => [`${w}.${t}[0].echo(0:1)`, `${w}.${t}[0].echo(1:2)`, `${w}.${t}[0].echo(2:3)`]).sort(),
+    );
+  });
+
+  test("steps: the next step group hangs under the leaves of a nested steps template, not under its Steps node", async (ctx) => {
+    const ws = workspace(ctx);
+    const r = await ws.run(["run", ws.write("nested.yaml", NESTED_STEPS), "-o", "json"], { timeoutMs: 30_000 });
+    expect(r.code, describeResult(r)).toBe(0);
+    const wf = parseJson(r.stdout);
+    // Argo: nested[1] is a child of nested[0].inner's outbound node, the pod nested[0].inner[0].leaf.
+    expect(parentsOf(wf, nodeByName(wf, "nested[1]").id)).toEqual(["nested[0].inner[0].leaf"]);
+    expect(childNames(wf, nodeByName(wf, "nested[0].inner"))).toEqual(["nested[0].inner[0]"]);
+  });
+
+  test("Steps and DAG nodes record their outbound nodes (the leaf nodes), as Argo's status does", async (ctx) => {
+    const ws = workspace(ctx);
+    const steps = await ws.run(["run", ws.write("nested.yaml", NESTED_STEPS), "-o", "json"], { timeoutMs: 30_000 });
+    expect(steps.code, describeResult(steps)).toBe(0);
+    const swf = parseJson(steps.stdout);
+    const outbound = (wf: WorkflowJson, name: string) =>
+      (nodeByName(wf, name).outboundNodes ?? []).map((id) => wf.status.nodes[id]?.name ?? id).sort();
+    expect(outbound(swf, "nested[0].inner")).toEqual(["nested[0].inner[0].leaf"]);
+    expect(outbound(swf, "nested")).toEqual(["nested[1].after"]);
+
+    const dag = await ws.run(["run", "examples/dag-diamond-steps.yaml", "-o", "json"], { cwd: CORPUS, timeoutMs: 30_000 });
+    expect(dag.code, describeResult(dag)).toBe(0);
+    const dwf = parseJson(dag.stdout);
+    const w = dwf.metadata.name;
+    // The DAG's outbound nodes are those of its target D: D's pods, not the Steps node D.
+    expect(outbound(dwf, w)).toEqual([`${w}.D[0].echo(0:1)`, `${w}.D[0].echo(1:2)`, `${w}.D[0].echo(2:3)`]);
   });
 });
 

@@ -3,12 +3,12 @@
  * real CLI (`tiphys run <path> --templates examples -o json`), reaches the phase Argo reaches, with the
  * matching exit code and Argo's status shape. The rows are read at test time.
  *
- * Rows run concurrently (vitest's maxConcurrency, 5 by default): most of the time goes to steps that
- * sleep, not to the CPU.
+ * Rows run concurrently, five at a time (set below): most of the time goes to steps that sleep (the
+ * parallelism examples take over a minute each), not to the CPU, of which the machine has two cores.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test, vi } from "vitest";
 import { argoShapeProblems, CORPUS, describeResult, parseJson, workspace } from "./helpers.js";
 
 interface Row {
@@ -48,6 +48,9 @@ function enclosingKeys(lines: string[], line: number, column: number): string[] 
 }
 
 const rows = readRows();
+/** How many rows run at once (vitest's limit for the concurrent tests of this file). */
+vi.setConfig({ maxConcurrency: 5 });
+afterAll(() => vi.resetConfig());
 /** A row may sleep for a while (parallelism examples take over a minute on their own). */
 const ROW_TIMEOUT_MS = 170_000;
 
@@ -69,6 +72,7 @@ describe.concurrent("tiphys run on the Argo examples of expected.tsv", () => {
         const ws = workspace(ctx);
         const r = await ws.run(["run", row.path, "--templates", "examples", "-o", "json"], { cwd: CORPUS, timeoutMs: ROW_TIMEOUT_MS - 10_000 });
         expect(r.timedOut, describeResult(r)).toBe(false);
+        expect(r.outputHeldOpen, describeResult(r)).toBe(false);
         let wf;
         try {
           wf = parseJson(r.stdout);

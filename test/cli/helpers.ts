@@ -31,6 +31,11 @@ export interface CommandResult {
   durationMs: number;
   /** The command hit its timeout and was killed. */
   timedOut: boolean;
+  /**
+   * The command exited but its stdout/stderr stayed open (a process it started still held them), so
+   * the output was cut 2 s after the exit.
+   */
+  outputHeldOpen: boolean;
 }
 
 export interface SpawnOptions {
@@ -67,15 +72,27 @@ export class Running {
       this.stderr += s;
       this.notify();
     });
+    let outputHeldOpen = false;
     this.done = new Promise((resolveDone, reject) => {
       child.on("error", (err) => {
         clearTimeout(timer);
         reject(err);
       });
+      // 'close' waits for stdout and stderr to close too; a process the command left behind can hold
+      // them open, so give up on them a while after the exit.
+      child.on("exit", () => {
+        clearTimeout(timer);
+        setTimeout(() => {
+          if (child.stdout!.closed && child.stderr!.closed) return;
+          outputHeldOpen = true;
+          child.stdout!.destroy();
+          child.stderr!.destroy();
+        }, 2000).unref();
+      });
       child.on("close", (code, signal) => {
         clearTimeout(timer);
         this.notify();
-        resolveDone({ code, signal, stdout: this.stdout, stderr: this.stderr, durationMs: performance.now() - started, timedOut });
+        resolveDone({ code, signal, stdout: this.stdout, stderr: this.stderr, durationMs: performance.now() - started, timedOut, outputHeldOpen });
       });
     });
   }
@@ -250,6 +267,8 @@ export interface NodeJson {
   finishedAt?: string;
   outputs?: { result?: string; exitCode?: string; parameters?: Array<{ name: string; value?: string }> };
   inputs?: { parameters?: Array<{ name: string; value?: string }> };
+  outboundNodes?: string[];
+  memoizationStatus?: { hit: boolean; key: string; cacheName: string };
 }
 
 export interface WorkflowJson {
@@ -312,7 +331,7 @@ export async function until<T>(fn: () => T | undefined | false | Promise<T | und
 
 /** A failure message with what the command printed. */
 export function describeResult(r: CommandResult): string {
-  return `exit ${r.code} (signal ${r.signal}, ${Math.round(r.durationMs)} ms${r.timedOut ? ", TIMED OUT" : ""})\n--- stdout ---\n${r.stdout.slice(0, 4000)}\n--- stderr ---\n${r.stderr.slice(0, 4000)}`;
+  return `exit ${r.code} (signal ${r.signal}, ${Math.round(r.durationMs)} ms${r.timedOut ? ", TIMED OUT" : ""}${r.outputHeldOpen ? ", output held open after the exit" : ""})\n--- stdout ---\n${r.stdout.slice(0, 4000)}\n--- stderr ---\n${r.stderr.slice(0, 4000)}`;
 }
 
 const NODE_TYPES = ["Pod", "Container", "Steps", "StepGroup", "DAG", "TaskGroup", "Retry", "Skipped", "Suspend", "HTTP", "Plugin"];
@@ -357,7 +376,8 @@ export function argoShapeProblems(wf: WorkflowJson): string[] {
       if (!Array.isArray(n.children)) bad(`${where}: children is not a list`);
       else for (const c of n.children) if (!nodes[c]) bad(`${where}: child ${c} is not a node`);
     }
-    if ((n.type === "Steps" || n.type === "DAG") && !(n.children ?? []).length) bad(`${where}: a ${n.type} node without children`);
+    // A node served from the memoization cache is not expanded (Argo: no children for a cache hit).
+    if ((n.type === "Steps" || n.type === "DAG") && !(n.children ?? []).length && !n.memoizationStatus?.hit) bad(`${where}: a ${n.type} node without children`);
   }
   return out;
 }
