@@ -7,9 +7,10 @@ import { LocalArtifactRepository } from "../engine/artifacts/local-repository.js
 import { cloneAt } from "../repo/git.js";
 import { LocalExecutor } from "../engine/executors/local.js";
 import type { Executor } from "../engine/executors/types.js";
-import { loadCatalog, type CatalogEntry } from "../engine/model/catalog.js";
+import { loadCatalog, type Catalog, type CatalogEntry } from "../engine/model/catalog.js";
 import { parseYamlDocuments } from "../engine/model/load.js";
 import { prepareWorkflow } from "../engine/model/prepare.js";
+import { NEEDS, reachableTemplates } from "../engine/model/reachable.js";
 import type { NodeStatus, WorkflowManifest, WorkflowSpec } from "../engine/model/types.js";
 import { MemoStore } from "../engine/runtime/memo.js";
 import { WorkflowRun } from "../engine/runtime/operator.js";
@@ -103,6 +104,17 @@ function buildRun(opts: {
   });
 }
 
+/**
+ * A local run refuses, before anything runs, a workflow that can reach a template it cannot execute
+ * (resource, plugin, data), naming what is missing; `tiphys lint` accepts them.
+ */
+function refuseUnrunnable(workflow: WorkflowManifest, catalog: Catalog, file: string): void {
+  const blocked = reachableTemplates(workflow, catalog).filter((r) => r.type !== undefined && NEEDS[r.type] !== undefined);
+  if (blocked.length === 0) return;
+  const lines = blocked.map((b) => `template "${b.label}" is a ${b.type} template: it needs ${NEEDS[b.type!]}`);
+  throw new ConfigError(`${file}: \`tiphys run\` cannot run this workflow locally`, lines.map((message) => ({ message, severity: "error" as const })));
+}
+
 /** Loads, validates and prepares a file's workflow, then creates its run (not yet started). */
 export async function startRun(input: StartRunInput): Promise<StartedRun> {
   const templateDirs = input.templateDirs ?? [];
@@ -121,6 +133,7 @@ export async function startRun(input: StartRunInput): Promise<StartedRun> {
       throw new ConfigError(`--entrypoint "${input.entrypoint}": no template of that name (templates: ${names.join(", ") || "none"})`);
     }
   }
+  refuseUnrunnable(workflow, loaded.catalog, input.file);
   workflow.metadata.name = workflow.metadata.name ?? generateName(workflow.metadata.generateName ?? "workflow-");
   const uid = randomUUID();
   const createdAt = new Date();

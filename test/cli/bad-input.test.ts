@@ -320,9 +320,9 @@ describe.concurrent("templates that need what a local run does not have", () => 
 
   for (const [kind, text, missing] of [
     ["resource", RESOURCE, /Kubernetes cluster/],
-    ["plugin", PLUGIN, /executor plugin "hello".*not available|plugin.*hello/],
+    ["plugin", PLUGIN, /executor plugins/],
   ] as const) {
-    test(`a ${kind} template: lint passes with a warning, run ends in a node Error naming what is missing`, async (ctx) => {
+    test(`a ${kind} template: lint passes with a warning, run refuses before anything runs, naming what is missing`, async (ctx) => {
       const ws = workspace(ctx);
       const file = ws.write(`${kind}.yaml`, text);
       const lint = await ws.run(["lint", file]);
@@ -332,13 +332,40 @@ describe.concurrent("templates that need what a local run does not have", () => 
       for (const w of warnings) expect(w).toMatch(new RegExp(`^${file}:\\d+:\\d+: warning: .*${kind}`));
 
       const r = await ws.run(["run", file, "-o", "json"], { timeoutMs: 30_000 });
-      expect(r.code, describeResult(r)).toBe(1);
-      const wf = parseJson(r.stdout);
-      expect(wf.status.phase).toBe("Error");
-      const node = wf.status.nodes[wf.metadata.name];
-      expect(node.phase).toBe("Error");
-      expect(node.message).toMatch(missing);
-      expect(wf.status.message).toMatch(missing);
+      expect(r.code, describeResult(r)).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(new RegExp(`template "main" is a ${kind} template`));
+      expect(r.stderr).toMatch(missing);
+      // Nothing ran: no run was recorded.
+      const list = await ws.run(["list"]);
+      expect(list.stdout.trim()).toBe("");
     });
   }
+
+  test("a step before the resource template does not run either", async (ctx) => {
+    const ws = workspace(ctx);
+    const marker = ws.path("ran");
+    const file = ws.write(
+      "mixed.yaml",
+      `${head("mixed")}spec:
+  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - {name: first, template: touch}
+    - - {name: second, template: make}
+  - name: touch
+    container: {image: busybox, command: [touch, "${marker}"]}
+  - name: make
+    resource:
+      action: create
+      manifest: "apiVersion: v1\\nkind: ConfigMap\\nmetadata: {name: x}"
+`,
+    );
+    const r = await ws.run(["run", file], { timeoutMs: 30_000 });
+    expect(r.code, describeResult(r)).toBe(2);
+    expect(r.stderr).toMatch(/template "make" is a resource template/);
+    const { existsSync } = await import("node:fs");
+    expect(existsSync(marker)).toBe(false);
+  });
 });
