@@ -5,12 +5,16 @@ import { assessDag, compileDag, planDag, type TaskView } from "../scheduler/dag.
 import { assessStepGroup, mayStartChild } from "../scheduler/steps.js";
 import { Channel } from "./channel.js";
 import { Limiter } from "./limiter.js";
-import { expandItems, itemVars } from "./loops.js";
+import { expandItems, itemVars, LoopError } from "./loops.js";
 import { loopNodeName } from "./names.js";
 import type { Invocation, WorkflowRun } from "./operator.js";
+import { outboundNodes } from "./outbound.js";
 import { templateOutputsFromScope } from "./outputs.js";
 import { addAggregateToScope, addNodeToScope } from "./scope.js";
 import { childVars, substituteObject, substituteString, type Vars } from "./substitute.js";
+
+/** Argo's message for a loop whose list is empty. */
+const EMPTY_LOOP = "Skipped, empty params";
 
 export interface NodeContext {
   run: WorkflowRun;
@@ -19,6 +23,8 @@ export interface NodeContext {
   vars: Vars;
   inv: Invocation;
   scope: TemplateScope;
+  /** Set once a child of this steps/DAG node failed or errored (for the template's failFast). */
+  childFailed?: boolean;
 }
 
 /** One expanded call (a step or a task, or one item of its loop) ready to run. */
@@ -31,7 +37,14 @@ interface Expanded {
 
 /** Expands a step/task over its items; errors become an Error node for the whole call. */
 function expand(call: TemplateCall, baseName: string, displayBase: string, vars: Vars): { items?: Expanded[]; single?: Expanded } {
-  const items = expandItems(call, vars);
+  let items: Item[] | undefined;
+  try {
+    items = expandItems(call, vars);
+  } catch (err) {
+    // Argo ignores a withParam/withSequence it cannot expand when `when` says the step is not run.
+    if (!(err instanceof LoopError) || !whenIsFalse(call.when, vars)) throw err;
+    items = [];
+  }
   if (items === undefined) {
     return { single: { nodeName: baseName, displayName: displayBase, call: substituteObject(call, vars), vars } };
   }
@@ -46,6 +59,15 @@ function expand(call: TemplateCall, baseName: string, displayBase: string, vars:
     };
   });
   return { items: out };
+}
+
+function whenIsFalse(when: string | undefined, vars: Vars): boolean {
+  if (when === undefined || when === "") return false;
+  try {
+    return !evaluateWhen(substituteString(when, vars));
+  } catch {
+    return false;
+  }
 }
 
 /** Runs one expanded call: `when` first (Skipped if false), then the template, then its hooks. */
@@ -102,10 +124,14 @@ async function runCall(ctx: NodeContext, e: Expanded, kind: "steps" | "tasks", b
     depth: ctx.inv.depth + 1,
     vars: e.vars,
     isExitHandler: ctx.inv.isExitHandler,
+    captureResult: run.referencesResult(ctx.template, kind, e.call.name),
   });
   // Link as soon as the node exists so the tree is right while it runs.
   queueMicrotask(() => run.addChild(parentId, run.nodeId(e.nodeName)));
   const node = await child;
+  if (kind === "tasks" && run.setupErrors.has(node.id) && !node.message?.startsWith("task '")) {
+    run.updateNode(node, { message: `task '${node.name}' errored: ${node.message ?? ""}` });
+  }
   run.addChild(parentId, node.id);
   if (lifecycle.length > 0) fire(node.phase);
   if (exitHook && run.shutdown !== "Terminate") {
@@ -118,27 +144,36 @@ async function runCall(ctx: NodeContext, e: Expanded, kind: "steps" | "tasks", b
   return node;
 }
 
-/** Runs expanded calls with the template's parallelism and failFast. */
-async function runAll(ctx: NodeContext, list: Expanded[], kind: "steps" | "tasks", parentId: string | undefined, limiter: Limiter): Promise<NodeStatus[]> {
-  let anyFailed = false;
+/** Argo's checkParallelism message for a template whose `failFast: true` stopped it. */
+const FAIL_FAST = "template has failed or errored children and failFast enabled";
+
+/**
+ * Runs expanded calls with the template's parallelism and failFast. Under a template's
+ * `failFast: true`, a call that would start after a sibling failed is never created (Argo's
+ * checkParallelism refuses it); its slot in the result is undefined.
+ */
+async function runAll(ctx: NodeContext, list: Expanded[], kind: "steps" | "tasks", parentId: string | undefined, limiter: Limiter): Promise<Array<NodeStatus | undefined>> {
   const failFast = ctx.template.failFast === true;
   return Promise.all(
     list.map(async (e) => {
       const release = await limiter.acquire();
       try {
-        if (!mayStartChild({ running: 0, failFast, anyFailed })) {
-          const n = ctx.run.initNode(e.nodeName, { type: "Skipped", displayName: e.displayName, boundaryID: ctx.node.id, phase: "Skipped", message: "skipped: a sibling failed and failFast is set" });
-          ctx.run.addChild(parentId, n.id);
-          return n;
-        }
+        if (!mayStartChild({ running: 0, failFast, anyFailed: ctx.childFailed === true })) return undefined;
         const n = await runCall(ctx, e, kind, ctx.node.id, parentId);
-        if (n.phase === "Failed" || n.phase === "Error") anyFailed = true;
+        if (n.phase === "Failed" || n.phase === "Error") ctx.childFailed = true;
         return n;
       } finally {
         release();
       }
     }),
   );
+}
+
+/** After its children: a `failFast: true` template with a failed child is Failed (checkParallelism). */
+function failedFast(ctx: NodeContext): boolean {
+  if (ctx.template.failFast !== true || !ctx.childFailed) return false;
+  ctx.run.updateNode(ctx.node, { phase: "Failed", message: FAIL_FAST });
+  return true;
 }
 
 function finishWithOutputs(ctx: NodeContext, scopeVars: Vars): void {
@@ -163,12 +198,22 @@ export async function executeSteps(ctx: NodeContext): Promise<void> {
   const { run, node, template } = ctx;
   const scopeVars: Vars = childVars(ctx.vars);
   const limiter = new Limiter(parallelismOf(template, ctx.vars));
-  let prevChildren: string[] = [node.id];
+  let prevGroup: NodeStatus | undefined;
   const groups = template.steps ?? [];
+  // Argo's updateOutboundNodes: a steps node's outbound nodes are those of its last group's children.
+  const setOutbound = () => {
+    if (prevGroup) run.updateNode(node, { outboundNodes: (prevGroup.children ?? []).flatMap((c) => outboundNodes(run.nodes, c)) });
+  };
   for (let gi = 0; gi < groups.length; gi++) {
     const groupName = `${node.name}[${gi}]`;
     const group = run.reusable(groupName) ?? run.initNode(groupName, { type: "StepGroup", displayName: `[${gi}]`, boundaryID: node.id, phase: "Running" });
-    for (const p of prevChildren) run.addChild(p, group.id);
+    // The first group hangs under the steps node, the next ones under the previous group's
+    // outbound nodes (or the previous group itself when it had no children).
+    const prevKids = prevGroup?.children ?? [];
+    if (!prevGroup) run.addChild(node.id, group.id);
+    else if (prevKids.length === 0) run.addChild(prevGroup.id, group.id);
+    else for (const k of prevKids) for (const o of outboundNodes(run.nodes, k)) run.addChild(o, group.id);
+    prevGroup = group;
     const expanded: Array<{ step: WorkflowStep; list: Expanded[]; isLoop: boolean }> = [];
     let expandError: string | undefined;
     for (const step of groups[gi] ?? []) {
@@ -177,31 +222,48 @@ export async function executeSteps(ctx: NodeContext): Promise<void> {
         const r = expand(step, `${node.name}[${gi}].${step.name}`, step.name, stepVars);
         expanded.push({ step, list: r.items ?? [r.single!], isLoop: r.items !== undefined });
       } catch (err) {
-        expandError = `step '${step.name}': ${(err as Error).message}`;
-        const n = run.initNode(`${node.name}[${gi}].${step.name}`, { type: "Skipped", displayName: step.name, boundaryID: node.id, phase: "Error", message: expandError });
-        run.addChild(group.id, n.id);
+        // Argo marks the group itself Error with the expansion error; the step gets no node.
+        expandError ??= (err as Error).message;
       }
     }
+    // A loop over nothing is one Skipped node (steps.go expandStepGroup).
+    for (const x of expanded) {
+      if (!x.isLoop || x.list.length > 0) continue;
+      const n = run.reusable(`${node.name}[${gi}].${x.step.name}`) ?? run.initNode(`${node.name}[${gi}].${x.step.name}`, { type: "Skipped", displayName: x.step.name, boundaryID: node.id, templateName: x.step.template, phase: "Skipped", message: EMPTY_LOOP });
+      run.addChild(group.id, n.id);
+      addNodeToScope(scopeVars, `steps.${x.step.name}`, n);
+    }
     const flat = expanded.flatMap((x) => x.list);
-    const results = await runAll(ctx, flat, "steps", group.id, limiter);
-    const views = results.map((r, i) => ({ id: r.id, phase: r.phase, continueOn: flat[i].call.continueOn }));
-    if (expandError) views.push({ id: run.nodeId(`${node.name}[${gi}]`), phase: "Error", continueOn: undefined });
-    const verdict = assessStepGroup(views);
+    const slots = await runAll(ctx, flat, "steps", group.id, limiter);
+    const results = slots.filter((r): r is NodeStatus => r !== undefined);
+    const views = slots.flatMap((r, i) => (r ? [{ id: r.id, phase: r.phase, continueOn: flat[i].call.continueOn }] : []));
+    let verdict = assessStepGroup(views);
+    // A step that could not even start (setup error) errors its group whatever its continueOn,
+    // as an expansion error does (steps.go executeStepGroup).
+    const setupError = results.find((r) => run.setupErrors.has(r.id));
+    if (expandError) verdict = { phase: "Error", message: expandError };
+    else if (setupError) verdict = { phase: "Error", message: `step group deemed errored due to child ${setupError.name} error: ${setupError.message ?? ""}` };
     run.updateNode(group, { phase: verdict.phase === "Running" ? "Succeeded" : verdict.phase, message: verdict.message });
     let i = 0;
     for (const x of expanded) {
-      const nodes = results.slice(i, i + x.list.length);
+      const nodes = slots.slice(i, i + x.list.length).filter((r): r is NodeStatus => r !== undefined);
       i += x.list.length;
-      if (x.isLoop) addAggregateToScope(scopeVars, `steps.${x.step.name}`, nodes);
-      else addNodeToScope(scopeVars, `steps.${x.step.name}`, nodes[0]);
+      if (x.isLoop) {
+        if (x.list.length > 0) addAggregateToScope(scopeVars, `steps.${x.step.name}`, nodes);
+      } else if (nodes[0]) addNodeToScope(scopeVars, `steps.${x.step.name}`, nodes[0]);
     }
-    if (verdict.phase === "Failed" || run.shutdown || run.deadlineExceeded) {
+    if (failedFast(ctx)) {
+      setOutbound();
+      return;
+    }
+    if (verdict.phase === "Failed" || verdict.phase === "Error" || run.shutdown || run.deadlineExceeded) {
       const message = verdict.message ?? (run.shutdown ? `Stopped with strategy '${run.shutdown}'` : "Step exceeded its deadline");
+      setOutbound();
       run.updateNode(node, { phase: "Failed", message });
       return;
     }
-    prevChildren = results.length > 0 ? results.map((r) => r.id) : [group.id];
   }
+  setOutbound();
   finishWithOutputs(ctx, scopeVars);
 }
 
@@ -222,9 +284,14 @@ export async function executeDag(ctx: NodeContext): Promise<void> {
   const done = new Channel<string>();
   let running = 0;
   const view = (t: string) => views.get(t);
+  // A root task hangs under the DAG node, the others under their dependencies' outbound nodes.
   const parentsOf = (name: string): Array<string | undefined> => {
     const deps = dag.deps.get(name) ?? [];
-    return deps.length === 0 ? [node.id] : deps.map((d) => taskNodes.get(d)?.id);
+    if (deps.length === 0) return [node.id];
+    return [...new Set(deps.flatMap((d) => {
+      const id = taskNodes.get(d)?.id;
+      return id ? outboundNodes(run.nodes, id) : [];
+    }))];
   };
   const settle = (name: string, n: NodeStatus, childPhases?: string[]) => {
     taskNodes.set(name, n);
@@ -252,6 +319,7 @@ export async function executeDag(ctx: NodeContext): Promise<void> {
           const release = await limiter.acquire();
           try {
             const n = await runCall(ctx, r.single, "tasks", node.id, parents[0]);
+            if (n.phase === "Failed" || n.phase === "Error") ctx.childFailed = true;
             for (const p of parents.slice(1)) run.addChild(p, n.id);
             settle(name, n);
             addNodeToScope(scopeVars, `tasks.${name}`, n);
@@ -260,9 +328,16 @@ export async function executeDag(ctx: NodeContext): Promise<void> {
           }
           return;
         }
+        if (r.items!.length === 0) {
+          const n = run.reusable(baseName) ?? run.initNode(baseName, { type: "Skipped", displayName: name, boundaryID: node.id, templateName: task.template, phase: "Skipped", message: EMPTY_LOOP });
+          for (const p of parents) run.addChild(p, n.id);
+          settle(name, n);
+          addNodeToScope(scopeVars, `tasks.${name}`, n);
+          return;
+        }
         const group = run.reusable(baseName) ?? run.initNode(baseName, { type: "TaskGroup", displayName: name, boundaryID: node.id, phase: "Running" });
         for (const p of parents) run.addChild(p, group.id);
-        const children = await runAll(ctx, r.items!, "tasks", group.id, limiter);
+        const children = (await runAll(ctx, r.items!, "tasks", group.id, limiter)).filter((c): c is NodeStatus => c !== undefined);
         const failed = children.find((c) => c.phase === "Failed" || c.phase === "Error");
         run.updateNode(group, { phase: failed ? failed.phase : "Succeeded" });
         addAggregateToScope(scopeVars, `tasks.${name}`, children);
@@ -287,13 +362,17 @@ export async function executeDag(ctx: NodeContext): Promise<void> {
   };
   let candidates: Iterable<string> | undefined;
   for (;;) {
-    const stopping = run.shutdown !== undefined || run.deadlineExceeded;
+    // A template's failFast: no task starts once one failed (Omitted ones are still recorded).
+    const stopping = run.shutdown !== undefined || run.deadlineExceeded || (template.failFast === true && ctx.childFailed === true);
     const actions = planDag(dag, view, candidates);
     for (const name of actions.omit) omit(name);
     if (!stopping) for (const name of actions.start) launch(name);
     if (running === 0) {
-      if (actions.omit.length > 0) {
-        candidates = actions.omit.flatMap((n) => dag.dependents.get(n) ?? []);
+      // Tasks that settle without awaiting anything (an empty loop, an expansion error) are
+      // already in `done`: their dependents must still be planned.
+      const settled = done.drain();
+      if (actions.omit.length > 0 || settled.length > 0) {
+        candidates = [...actions.omit, ...settled].flatMap((n) => dag.dependents.get(n) ?? []);
         continue;
       }
       break;
@@ -308,17 +387,22 @@ export async function executeDag(ctx: NodeContext): Promise<void> {
     run.updateNode(node, { phase: "Failed", message: run.shutdown ? `Stopped with strategy '${run.shutdown}'` : "Step exceeded its deadline" });
     return;
   }
+  // Argo's updateOutboundNodesForTargetTasks, done whether the DAG succeeded or failed.
+  node.outboundNodes = dag.targets.flatMap((t) => {
+    const id = taskNodes.get(t)?.id;
+    return id ? outboundNodes(run.nodes, id) : [];
+  });
+  if (failedFast(ctx)) return;
   const failFast = template.dag?.failFast !== false;
   const verdict = assessDag(dag, view, failFast);
   if (verdict.phase === "Failed" || verdict.phase === "Error") {
-    const failedNode = verdict.failedTask ? taskNodes.get(verdict.failedTask) : undefined;
-    run.updateNode(node, { phase: verdict.phase, message: `child '${failedNode?.id ?? verdict.failedTask}' failed` });
+    // Argo's executeDAG marks a failed DAG without a message (unlike a steps node).
+    run.updateNode(node, { phase: verdict.phase });
     return;
   }
   if (verdict.phase === "Running") {
     run.updateNode(node, { phase: "Error", message: "DAG could not make progress: some target tasks never became ready" });
     return;
   }
-  node.outboundNodes = dag.targets.map((t) => taskNodes.get(t)?.id).filter((x): x is string => !!x);
   finishWithOutputs(ctx, scopeVars);
 }

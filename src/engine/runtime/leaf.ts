@@ -2,7 +2,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync, write
 import { dirname, join } from "node:path";
 import type { ProcessResult, ProcessSpec, Sandbox } from "../executors/types.js";
 import { evaluateExpr } from "../expr/expr-lang.js";
-import type { Artifact, Container, Outputs, Parameter, Template } from "../model/types.js";
+import type { Artifact, Container, NodeStatus, Outputs, Parameter, Template } from "../model/types.js";
 import type { NodeContext } from "./composite.js";
 import { parseDuration } from "./durations.js";
 import { resolveArtifactRef } from "./outputs.js";
@@ -74,7 +74,7 @@ function parseArtifactJson(text: string): Artifact | undefined {
 async function collectOutputs(ctx: NodeContext, sandbox: Sandbox, result: ProcessResult): Promise<Outputs> {
   const t = ctx.template;
   const outputs: Outputs = {};
-  if (result.stdout !== undefined) outputs.result = trimResult(result.stdout);
+  if (ctx.inv.captureResult && result.stdout !== undefined) outputs.result = trimResult(result.stdout);
   if (result.exitCode !== null) outputs.exitCode = String(result.exitCode);
   const params: Parameter[] = [];
   for (const p of t.outputs?.parameters ?? []) {
@@ -125,6 +125,25 @@ function processesOf(t: Template, sandbox: Sandbox): Array<ProcessSpec & { depen
   }));
 }
 
+/**
+ * Argo shows each container of a containerSet as a Container node (`<pod>.<container>`) bounded by
+ * the pod node: containers without dependencies are the pod's children, the others their
+ * dependencies' children (container_set_template.go).
+ */
+function containerNodes(ctx: NodeContext, procs: ReadonlyArray<{ container: string; dependencies: string[] }>): Map<string, NodeStatus> {
+  const { run, node } = ctx;
+  const out = new Map<string, NodeStatus>();
+  for (const p of procs) {
+    out.set(p.container, run.initNode(`${node.name}.${p.container}`, { type: "Container", displayName: p.container, boundaryID: node.id, phase: "Pending" }));
+  }
+  for (const p of procs) {
+    const id = out.get(p.container)!.id;
+    if (p.dependencies.length === 0) run.addChild(node.id, id);
+    for (const d of p.dependencies) run.addChild(out.get(d)?.id, id);
+  }
+  return out;
+}
+
 function deadlineOf(t: Template): number | undefined {
   const a = t.activeDeadlineSeconds !== undefined ? Number(t.activeDeadlineSeconds) * 1000 : undefined;
   const b = t.timeout ? parseDuration(t.timeout, "timeout") : undefined;
@@ -171,25 +190,35 @@ export async function executePod(ctx: NodeContext): Promise<void> {
     };
     const results = new Map<string, ProcessResult>();
     const pending = new Map<string, Promise<ProcessResult>>();
+    const ctrNodes = t.containerSet ? containerNodes(ctx, procs) : undefined;
     const start = (p: (typeof procs)[number]): Promise<ProcessResult> => {
       let pr = pending.get(p.container);
       if (pr) return pr;
+      const ctr = ctrNodes?.get(p.container);
       pr = (async () => {
         for (const d of p.dependencies) {
           const dep = procs.find((q) => q.container === d);
           if (!dep) return { exitCode: null, startError: `containerSet: unknown dependency "${d}"`, durationMs: 0 };
           const r = await start(dep);
-          if (r.exitCode !== 0) return { exitCode: null, startError: `dependency "${d}" did not succeed`, durationMs: 0 };
+          if (r.exitCode !== 0) {
+            if (ctr) run.updateNode(ctr, { phase: "Failed", message: `dependency "${d}" did not succeed` });
+            return { exitCode: null, startError: `dependency "${d}" did not succeed`, durationMs: 0 };
+          }
         }
+        if (ctr) run.updateNode(ctr, { phase: "Running" });
         const prefix = procs.length > 1 ? `${p.container}: ` : "";
         const r = await run.executor.run(p, sandbox!, {
-          captureStdout: p.container === "main",
+          captureStdout: p.container === "main" && ctx.inv.captureResult === true,
           onLine: (stream, line) => {
             logLine(prefix + line + "\n");
             run.reporter.log?.(node, stream, prefix + line);
           },
         }, both);
         results.set(p.container, r);
+        if (ctr) {
+          const ok = r.exitCode === 0 && r.startError === undefined;
+          run.updateNode(ctr, ok ? { phase: "Succeeded" } : { phase: r.startError !== undefined ? "Error" : "Failed", message: r.startError ?? (r.exitCode === null ? `terminated by signal ${r.signal ?? ""}`.trim() : `Error (exit code ${r.exitCode})`) });
+        }
         return r;
       })();
       pending.set(p.container, pr);

@@ -2,18 +2,16 @@ import { randomUUID } from "node:crypto";
 import { ConfigError } from "../../core/errors.js";
 import type { LocalArtifactRepository } from "../artifacts/local-repository.js";
 import type { Executor } from "../executors/types.js";
-import { evaluateExpr, expandDottedKeys } from "../expr/expr-lang.js";
 import type { Catalog, TemplateScope } from "../model/catalog.js";
 import { templateMap } from "../model/catalog.js";
 import { withTemplateDefaults } from "../model/prepare.js";
 import {
+  TEMPLATE_TYPES,
   templateType,
   type Arguments,
   type LifecycleHook,
-  type NodePhase,
   type NodeStatus,
   type NodeType,
-  type Outputs,
   type Template,
   type TemplateCall,
   type WorkflowManifest,
@@ -21,18 +19,16 @@ import {
   type WorkflowStatus,
 } from "../model/types.js";
 import { isFulfilled } from "../scheduler/dag.js";
-import { workflowPhaseOf } from "../scheduler/steps.js";
-import { executeDag, executeSteps } from "./composite.js";
-import { parseDuration } from "./durations.js";
-import { executeHttp, executePod, executeSuspend } from "./leaf.js";
+import { runByType } from "./dispatch.js";
+import { executeWorkflow, hookExpressionHolds, runHook } from "./lifecycle.js";
 import { Limiter, LockRegistry } from "./limiter.js";
 import type { MemoStore } from "./memo.js";
 import { fnv32a, nodeIdOf } from "./names.js";
 import type { Reporter } from "./reporter.js";
 import { executeRetry } from "./retry.js";
 import type { RunJournal } from "./run-store.js";
-import { bindInputs, globalVars, NodeInputError, templateVars } from "./scope.js";
-import { flattenVars, substituteObject, UnresolvedError, type Vars } from "./substitute.js";
+import { bindInputs, globalVars, NodeInputError, promoteGlobals, templateVars } from "./scope.js";
+import { substituteObject, UnresolvedError, type Vars } from "./substitute.js";
 
 export const MAX_RECURSION_DEPTH = 100;
 
@@ -53,7 +49,15 @@ export interface WorkflowRunOptions {
   logsDir?: string;
   /** Suspend nodes to release at once (`tiphys resume` of a run whose process had stopped). */
   autoResume?: ReadonlySet<string>;
+  /** Mutexes and semaphores; by default those of this process, shared by every run in it. */
+  locks?: LockRegistry;
 }
+
+/**
+ * Argo's locks are shared by every workflow of the controller: a workflow-level mutex must hold
+ * off another run in the same process, so runs share one registry unless given their own.
+ */
+const PROCESS_LOCKS = new LockRegistry();
 
 /** One call of a template: a step, a task, a hook, the entrypoint or an exit handler. */
 export interface Invocation {
@@ -69,6 +73,11 @@ export interface Invocation {
   attempt?: number;
   /** Exit handlers ignore a Stop (they still run) but not a Terminate. */
   isExitHandler?: boolean;
+  /**
+   * Whether the caller's template mentions `<steps|tasks>.<name>.outputs.result`: Argo captures a
+   * pod's stdout as its result only then (includeScriptOutput / hasOutputResultRef).
+   */
+  captureResult?: boolean;
 }
 
 export type ShutdownStrategy = "Stop" | "Terminate";
@@ -98,7 +107,7 @@ export class WorkflowRun {
   readonly globals: Vars;
   readonly rootScope: TemplateScope;
   readonly podLimiter: Limiter;
-  readonly locks = new LockRegistry();
+  readonly locks: LockRegistry;
   /** Aborted on Stop/Terminate/deadline: running steps are killed. */
   readonly stopController = new AbortController();
   /** Aborted on Terminate only: exit handlers are killed too. */
@@ -110,6 +119,8 @@ export class WorkflowRun {
   private readonly suspended = new Map<string, (supplied?: Record<string, string>) => void>();
   private readonly resultRefCache = new WeakMap<Template, string>();
   private readonly childSets = new Map<string, Set<string>>();
+  /** Ids of nodes that errored before running (see errorNode). */
+  readonly setupErrors = new Set<string>();
   private readonly idByName = new Map<string, string>();
   private readonly nameById = new Map<string, string>();
 
@@ -124,6 +135,7 @@ export class WorkflowRun {
     this.globals = globalVars(opts.workflow, opts.uid ?? randomUUID(), opts.createdAt ?? new Date());
     this.rootScope = { kind: "Workflow", name: this.name, templates: templateMap(this.spec) };
     this.podLimiter = new Limiter(this.spec.parallelism);
+    this.locks = opts.locks ?? PROCESS_LOCKS;
   }
 
   get executor(): Executor {
@@ -202,11 +214,12 @@ export class WorkflowRun {
   /** Argo's POD_NAMES=v2: `<workflow>-<template>-<fnv32a(node name)>`. */
   podName(nodeName: string, templateName: string | undefined): string {
     if (nodeName === this.name) return this.name;
-    const prefix = templateName ? `${this.name}-${templateName}` : this.name;
+    // Argo's GeneratePodName: an empty template name still adds its dash ("wf--123").
+    const prefix = nodeName.includes(".inline") ? this.name : `${this.name}-${templateName ?? ""}`;
     return `${prefix.slice(0, 252 - 11)}-${fnv32a(nodeName)}`;
   }
 
-  /** Whether `tmplText` mentions `<steps|tasks>.<name>.outputs.result` (Argo captures results only then). */
+  /** Whether a template mentions `<steps|tasks>.<name>.outputs.result` (Argo captures results only then). */
   referencesResult(parent: Template | undefined, kind: "steps" | "tasks", name: string): boolean {
     if (!parent) return true;
     let text = this.resultRefCache.get(parent);
@@ -217,9 +230,16 @@ export class WorkflowRun {
     return text.includes(`${kind}.${name}.outputs.result`) || text.includes(`${kind}['${name}'].outputs.result`) || text.includes(`${kind}["${name}"].outputs.result`);
   }
 
-  errorNode(inv: Invocation, message: string, type: NodeType = "Skipped"): NodeStatus {
-    const node = this.initNode(inv.nodeName, { type, displayName: inv.displayName, boundaryID: inv.boundaryId, phase: "Error", message });
+  /**
+   * Argo's initializeNodeOrMarkError: a call that fails before it runs (its template cannot be
+   * resolved, its inputs bound or substituted) is an Error node of type Skipped. Such "setup"
+   * errors are remembered: Argo reports them on the step group ("step group deemed errored due to
+   * child ...") or the task ("task '...' errored: ..."), unlike an Error from a node that ran.
+   */
+  errorNode(inv: Invocation, message: string, setup = true): NodeStatus {
+    const node = this.initNode(inv.nodeName, { type: "Skipped", displayName: inv.displayName, boundaryID: inv.boundaryId, templateName: inv.call.template, phase: "Error", message });
     if (node.phase !== "Error") this.updateNode(node, { phase: "Error", message });
+    if (setup) this.setupErrors.add(node.id);
     return node;
   }
 
@@ -227,8 +247,10 @@ export class WorkflowRun {
   async executeTemplate(inv: Invocation): Promise<NodeStatus> {
     const reused = this.reusable(inv.nodeName);
     if (reused) return reused;
-    if (inv.depth > (this.opts.maxRecursionDepth ?? MAX_RECURSION_DEPTH)) {
-      return this.errorNode(inv, `Maximum recursion depth exceeded (${this.opts.maxRecursionDepth ?? MAX_RECURSION_DEPTH}). See https://argo-workflows.readthedocs.io/en/latest/scaling/#maximum-recursion-depth`);
+    // Argo counts nested executeTemplate calls from 1 (the entrypoint) and refuses the 100th.
+    // Unlike other setup errors, Argo lets the step group judge this one as a plain Error child.
+    if (inv.depth + 1 >= (this.opts.maxRecursionDepth ?? MAX_RECURSION_DEPTH)) {
+      return this.errorNode(inv, "Maximum recursion depth exceeded. See https://argo-workflows.readthedocs.io/en/latest/scaling/#maximum-recursion-depth", false);
     }
     let resolved;
     try {
@@ -236,18 +258,20 @@ export class WorkflowRun {
     } catch (err) {
       return this.errorNode(inv, (err as Error).message);
     }
-    const tmpl = withTemplateDefaults(resolved.template, this.spec.templateDefaults);
+    const tmpl = this.withDefaults(resolved.template);
     const type = templateType(tmpl);
     if (!type) return this.errorNode(inv, `template "${resolved.templateName ?? "inline"}" has no template type`);
     const nodeType = LEAF_TYPES[type];
-    if (tmpl.retryStrategy && inv.attempt === undefined) {
-      return executeRetry(this, inv, { ...resolved, template: tmpl });
-    }
+    // Arguments are bound before a Retry node exists (Argo's ProcessArgs comes first): a missing
+    // input is one Error node, not a failed attempt.
     let inputs;
     try {
       inputs = bindInputs(tmpl, inv.call.arguments, inv.vars);
     } catch (err) {
-      return this.errorNode(inv, (err as Error).message, nodeType);
+      return this.errorNode(inv, (err as Error).message);
+    }
+    if (tmpl.retryStrategy && inv.attempt === undefined) {
+      return executeRetry(this, inv, { ...resolved, template: tmpl });
     }
     const attemptName = inv.attempt !== undefined ? inv.nodeName : inv.nodeName;
     const podName = this.podName(attemptName, resolved.templateName);
@@ -255,9 +279,9 @@ export class WorkflowRun {
     if (inv.attempt !== undefined) vars["retries"] = String(inv.attempt);
     let t: Template;
     try {
-      t = substituteObject(tmpl, vars, { strictPrefixes: ["inputs.parameters"] });
+      t = substituteObject(tmpl, vars, { strictPrefixes: ["inputs.parameters"], deferExpressions: type === "steps" || type === "dag" });
     } catch (err) {
-      return this.errorNode(inv, (err as Error).message, nodeType);
+      return this.errorNode(inv, (err as Error).message);
     }
     const node = this.initNode(inv.nodeName, {
       type: nodeType,
@@ -278,54 +302,28 @@ export class WorkflowRun {
     if (t.memoize && this.opts.memo) {
       const hit = this.opts.memo.get(t.memoize, memoKey!);
       if (hit) {
-        return this.updateNode(node, {
+        this.updateNode(node, {
           phase: "Succeeded",
           outputs: hit,
           memoizationStatus: { hit: true, key: memoKey!, cacheName: t.memoize.cache?.configMap?.name ?? "" },
         });
+        // Cached outputs are outputs all the same: their globalNames reach workflow.outputs.
+        promoteGlobals(this, node.outputs, tmpl);
+        return node;
       }
     }
     const release = await this.locks.acquire(t.synchronization, (msg) => this.updateNode(node, { message: msg }));
     try {
       if (node.message?.startsWith("Waiting for")) this.updateNode(node, { message: undefined });
       const ctx = { run: this, node, template: t, vars, inv, scope: resolved.scope };
-      switch (type) {
-        case "steps":
-          this.updateNode(node, { phase: "Running" });
-          await executeSteps(ctx);
-          break;
-        case "dag":
-          this.updateNode(node, { phase: "Running" });
-          await executeDag(ctx);
-          break;
-        case "container":
-        case "script":
-        case "containerSet":
-          await executePod(ctx);
-          break;
-        case "suspend":
-          await executeSuspend(ctx);
-          break;
-        case "http":
-          await executeHttp(ctx);
-          break;
-        case "resource":
-          this.updateNode(node, { phase: "Error", message: "resource templates need a Kubernetes cluster; `tiphys run` has none configured yet" });
-          break;
-        case "plugin":
-          this.updateNode(node, { phase: "Error", message: `executor plugin "${Object.keys(t.plugin ?? {})[0] ?? ""}" is not available: \`tiphys run\` has no executor plugins configured` });
-          break;
-        case "data":
-          this.updateNode(node, { phase: "Error", message: "data templates need an artifact repository with a bucket; a local run has none" });
-          break;
-      }
+      await runByType(ctx, type);
     } catch (err) {
       const msg = err instanceof ConfigError || err instanceof NodeInputError || err instanceof UnresolvedError ? err.message : `internal error: ${(err as Error).stack ?? err}`;
       if (!isFulfilled(node.phase)) this.updateNode(node, { phase: "Error", message: msg });
     } finally {
       release();
     }
-    if (node.phase === "Succeeded") this.promoteGlobals(node.outputs, tmpl);
+    if (node.phase === "Succeeded") promoteGlobals(this, node.outputs, tmpl);
     if (node.phase === "Succeeded" && t.memoize && this.opts.memo) {
       this.opts.memo.set(t.memoize, memoKey!, node.outputs ?? {});
       node.memoizationStatus = { hit: false, key: memoKey!, cacheName: t.memoize.cache?.configMap?.name ?? "" };
@@ -334,30 +332,17 @@ export class WorkflowRun {
     return node;
   }
 
-  /** `globalName` outputs become `workflow.outputs.*`, visible to later steps and the exit handler. */
-  promoteGlobals(outputs: Outputs | undefined, tmpl: Template): void {
-    if (!outputs) return;
-    for (const p of outputs.parameters ?? []) {
-      const decl = tmpl.outputs?.parameters?.find((d) => d.name === p.name);
-      const g = p.globalName ?? decl?.globalName;
-      if (!g) continue;
-      this.globals[`workflow.outputs.parameters.${g}`] = p.value ?? "";
-      const list = ((this.status.outputs ??= {}).parameters ??= []);
-      const i = list.findIndex((q) => q.name === g);
-      if (i >= 0) list[i] = { name: g, value: p.value };
-      else list.push({ name: g, value: p.value });
-    }
-    for (const a of outputs.artifacts ?? []) {
-      const decl = tmpl.outputs?.artifacts?.find((d) => d.name === a.name);
-      const g = a.globalName ?? decl?.globalName;
-      if (!g) continue;
-      const art = { ...a, name: g, globalName: undefined, path: undefined };
-      this.globals[`workflow.outputs.artifacts.${g}`] = art;
-      const list = ((this.status.outputs ??= {}).artifacts ??= []);
-      const i = list.findIndex((q) => q.name === g);
-      if (i >= 0) list[i] = art;
-      else list.push(art);
-    }
+  /**
+   * templateDefaults merged under a template. Like Argo's mergedTemplateDefaultsInto (which calls
+   * SetType afterwards), the template keeps its own type: a default `container` must not give a
+   * steps or script template a second type.
+   */
+  withDefaults(t: Template): Template {
+    if (!this.spec.templateDefaults) return t;
+    const own = templateType(t);
+    const merged = withTemplateDefaults(t, this.spec.templateDefaults);
+    if (own) for (const k of TEMPLATE_TYPES) if (k !== own) delete merged[k];
+    return merged;
   }
 
   /** Registers a suspended node; `resume()` releases it. */
@@ -402,129 +387,27 @@ export class WorkflowRun {
   }
 
   evaluateHookExpression(hook: LifecycleHook, vars: Vars): boolean {
-    if (!hook.expression) return false;
-    try {
-      return evaluateExpr(hook.expression, expandDottedKeys(flattenVars(vars))) === true;
-    } catch {
-      return false;
-    }
+    return hookExpressionHolds(hook, vars);
   }
 
-  /** Runs the whole workflow: entrypoint, workflow hooks, exit handler. */
-  async execute(): Promise<WorkflowStatus> {
-    this.status = { ...this.status, phase: "Running", startedAt: this.status.startedAt ?? now() };
-    this.reporter.workflowUpdated?.(this.status);
-    this.opts.journal?.writeStatus(this.status);
-    let deadline: NodeJS.Timeout | undefined;
-    if (this.spec.activeDeadlineSeconds !== undefined) {
-      deadline = setTimeout(() => {
-        this.deadlineExceeded = true;
-        this.stopController.abort();
-      }, Number(this.spec.activeDeadlineSeconds) * 1000);
-    }
-    const release = await this.locks.acquire(this.spec.synchronization, () => {
-      this.status.message = "Waiting for the workflow-level lock";
-      this.reporter.workflowUpdated?.(this.status);
-    });
-    let entry: NodeStatus;
-    let exitNode: NodeStatus | undefined;
-    try {
-      const hookNames = Object.keys(this.spec.hooks ?? {}).filter((h) => h !== "exit");
-      const fired = new Set<string>();
-      const fireHooks = async () => {
-        const vars = { ...this.globals };
-        const started: Array<Promise<NodeStatus>> = [];
-        for (const h of hookNames) {
-          const hook = this.spec.hooks![h];
-          if (fired.has(h) || !this.evaluateHookExpression(hook, vars)) continue;
-          fired.add(h);
-          started.push(this.runHook(`${this.name}.hooks.${h}`, hook, vars, undefined));
-        }
-        return started;
-      };
-      const early = await fireHooks();
-      entry = await this.executeTemplate({
-        nodeName: this.name,
-        displayName: this.name,
-        call: { template: this.spec.entrypoint, arguments: this.spec.arguments },
-        scope: this.rootScope,
-        depth: 0,
-        vars: this.globals,
-      });
-      this.globals["workflow.status"] = workflowPhaseOf(entry.phase);
-      const late = await fireHooks();
-      await Promise.all([...early, ...late]);
-      const exitHook: LifecycleHook | undefined = this.spec.hooks?.exit ?? (this.spec.onExit ? { template: this.spec.onExit } : undefined);
-      if (exitHook && this.shutdown !== "Terminate") {
-        this.globals["workflow.status"] = this.shutdown || this.deadlineExceeded ? "Failed" : workflowPhaseOf(entry.phase);
-        this.globals["workflow.failures"] = this.failuresJson();
-        this.globals["workflow.duration"] = String((Date.now() - Date.parse(this.status.startedAt!)) / 1000);
-        exitNode = await this.runHook(`${this.name}.onExit`, exitHook, this.globals, undefined, true);
-      }
-    } finally {
-      release();
-      if (deadline) clearTimeout(deadline);
-    }
-    let phase = workflowPhaseOf(entry.phase, exitNode?.phase);
-    let message = phase === "Succeeded" ? undefined : entry.message;
-    if (this.shutdown) {
-      phase = "Failed";
-      message = `Stopped with strategy '${this.shutdown}'`;
-    } else if (this.deadlineExceeded) {
-      phase = "Failed";
-      message = "Step exceeded its deadline";
-    } else if (entry.phase === "Succeeded" && exitNode && phase !== "Succeeded") {
-      message = exitNode.message ?? `exit handler ${exitNode.phase.toLowerCase()}`;
-    }
-    this.status = { ...this.status, phase, finishedAt: now(), message, progress: this.progress() };
-    this.opts.journal?.writeStatus(this.status);
-    this.opts.journal?.flush();
-    this.reporter.workflowUpdated?.(this.status);
-    return this.snapshot();
+  /** Runs the whole workflow: entrypoint, workflow hooks, exit handler (lifecycle.ts). */
+  execute(): Promise<WorkflowStatus> {
+    return executeWorkflow(this);
   }
 
   /** Runs an exit handler or lifecycle hook as a node of its own. */
-  async runHook(nodeName: string, hook: LifecycleHook, vars: Vars, boundaryId: string | undefined, isExit = false, scope = this.rootScope, depth = 1): Promise<NodeStatus> {
-    const call = substituteObject({ template: hook.template, templateRef: hook.templateRef, arguments: hook.arguments }, vars);
-    return this.executeTemplate({
-      nodeName,
-      displayName: nodeName.slice(nodeName.lastIndexOf(".") + 1),
-      call,
-      scope,
-      boundaryId,
-      depth,
-      vars,
-      isExitHandler: isExit || nodeName.startsWith(`${this.name}.onExit`),
-    });
+  runHook(nodeName: string, hook: LifecycleHook, vars: Vars, boundaryId: string | undefined, isExit = false, scope = this.rootScope, depth = 1): Promise<NodeStatus> {
+    return runHook(this, { nodeName, hook, vars, boundaryId, isExit, scope, depth });
   }
 
-  /** `workflow.failures`: the failed leaf nodes, as Argo lists them. */
-  private failuresJson(): string {
-    const failures = [];
-    for (const n of this.nodes.values()) {
-      if ((n.phase === "Failed" || n.phase === "Error") && (n.type === "Pod" || n.type === "Skipped" || n.type === "HTTP")) {
-        failures.push({
-          displayName: n.displayName,
-          message: n.message ?? "",
-          templateName: n.templateName ?? "",
-          phase: n.phase,
-          podName: this.podName(n.name, n.templateName),
-          finishedAt: n.finishedAt ?? "",
-        });
-      }
-    }
-    return failures.length ? JSON.stringify(failures) : "null";
-  }
-
-  private progress(): string {
-    let done = 0;
-    let total = 0;
-    for (const n of this.nodes.values()) {
-      if (n.type !== "Pod") continue;
-      total++;
-      if (isFulfilled(n.phase)) done++;
-    }
-    return `${done}/${total}`;
+  /**
+   * Argo's initializeNode display name: the node name without its boundary node's name and the
+   * `[i].`/`.` that follows (`wf[0].step.onExit` -> `step.onExit`); the full name without a boundary.
+   */
+  displayNameOf(nodeName: string, boundaryId: string | undefined): string {
+    const boundary = boundaryId ? this.nodes.get(boundaryId) : undefined;
+    if (!boundary || !nodeName.startsWith(boundary.name)) return nodeName;
+    return nodeName.slice(boundary.name.length).replace(/^(\[\d+\])?\./, "");
   }
 
   snapshot(): WorkflowStatus {
@@ -532,14 +415,4 @@ export class WorkflowRun {
     for (const [id, n] of this.nodes) nodes[id] = n;
     return { ...this.status, nodes };
   }
-}
-
-/** Node phases a step or task waits for before the next one may look at it. */
-export function phaseDone(p: NodePhase): boolean {
-  return isFulfilled(p);
-}
-
-export function durationMs(value: string | number | undefined, field: string): number | undefined {
-  if (value === undefined || value === "") return undefined;
-  return parseDuration(value, field);
 }

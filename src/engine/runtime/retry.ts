@@ -46,6 +46,15 @@ export function backoffMs(rs: RetryStrategy, n: number): number {
   return wait;
 }
 
+/** Like Go's humanize.Duration for the backoff message: "1s", "1m30s", "400ms". */
+function humanDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const s = Math.round(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return `${h ? `${h}h` : ""}${m ? `${m}m` : ""}${s % 60 || (!h && !m) ? `${s % 60}s` : ""}`;
+}
+
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted || ms <= 0) return resolve();
@@ -85,13 +94,21 @@ export async function executeRetry(run: WorkflowRun, inv: Invocation, resolved: 
     const childName = `${inv.nodeName}(${attempt})`;
     const child = await run.executeTemplate({ ...inv, nodeName: childName, displayName: `${inv.displayName}(${attempt})`, boundaryId: inv.boundaryId, attempt });
     run.addChild(node.id, child.id);
-    if (child.phase === "Succeeded" || child.phase === "Skipped" || child.phase === "Omitted") {
+    if (child.phase !== "Failed" && child.phase !== "Error") {
       return run.updateNode(node, { phase: child.phase, outputs: child.outputs, message: child.message });
     }
-    const stopped = run.shutdown !== undefined || run.deadlineExceeded;
     const fail = (message?: string) => run.updateNode(node, { phase: child.phase, outputs: child.outputs, message: message ?? child.message });
-    if (stopped) return fail();
+    // The checks below keep the order of Argo's processNodeRetries: their messages depend on it.
+    if (run.shutdown) return fail(`Stopped with strategy '${run.shutdown}'`);
+    if (run.deadlineExceeded) return fail("retry exceeded workflow deadline");
+    let wait = 0;
+    if (rs.backoff) {
+      if (maxDuration !== undefined && Date.now() - firstStart > maxDuration) return fail("Max duration limit exceeded");
+      wait = backoffMs(rs, attempt + 1);
+      if (maxDuration !== undefined && Date.now() + wait - firstStart > maxDuration) return fail("Backoff would exceed max duration limit");
+    }
     if (!policyAllows(policy, child.phase, child.message)) return fail();
+    if (limit !== undefined && attempt >= limit) return fail("No more retries left");
     if (rs.expression) {
       const started = child.startedAt ? Date.parse(child.startedAt) : Date.now();
       const finished = child.finishedAt ? Date.parse(child.finishedAt) : Date.now();
@@ -99,7 +116,7 @@ export async function executeRetry(run: WorkflowRun, inv: Invocation, resolved: 
         lastRetry: {
           exitCode: child.outputs?.exitCode ?? "-1",
           status: child.phase,
-          duration: String(Math.round((finished - started) / 1000)),
+          duration: String((finished - started) / 1000),
           message: child.message ?? "",
         },
         retries: String(attempt),
@@ -111,15 +128,10 @@ export async function executeRetry(run: WorkflowRun, inv: Invocation, resolved: 
       } catch (err) {
         return run.updateNode(node, { phase: "Error", message: `retryStrategy.expression: ${(err as Error).message}` });
       }
-      if (again !== true) return fail();
-    }
-    if (limit !== undefined && attempt >= limit) return fail("No more retries left");
-    const wait = backoffMs(rs, attempt + 1);
-    if (maxDuration !== undefined && Date.now() + wait - firstStart > maxDuration) {
-      return fail("Backoff would exceed max duration limit");
+      if (again !== true) return fail("retryStrategy.expression evaluated to false");
     }
     if (wait > 0) {
-      run.updateNode(node, { message: `Backoff for ${Math.round(wait / 1000)}s` });
+      run.updateNode(node, { message: `Backoff for ${humanDuration(wait)}` });
       await sleep(wait, run.stopController.signal);
       run.updateNode(node, { message: undefined });
     }

@@ -43,21 +43,30 @@ export function globalVars(wf: WorkflowManifest, uid: string, created: Date): Va
   for (const [k, f] of Object.entries(STRFTIME)) vars[`workflow.creationTimestamp.${k}`] = f(created);
   if (spec.priority !== undefined) vars["workflow.priority"] = String(spec.priority);
   const params = spec.arguments?.parameters ?? [];
-  const json: Record<string, string> = {};
-  for (const p of params) {
-    const v = p.value ?? p.valueFrom?.default ?? p.default ?? "";
-    vars[`workflow.parameters.${p.name}`] = v;
-    json[p.name] = v;
-  }
-  vars["workflow.parameters.json"] = goJson(json);
-  vars["workflow.parameters"] = JSON.stringify(params.map((p) => ({ name: p.name, value: p.value ?? "" })));
+  for (const p of params) vars[`workflow.parameters.${p.name}`] = p.value ?? p.valueFrom?.default ?? p.default ?? "";
+  // Argo marshals spec.arguments.parameters itself: a list of parameter objects, not a name->value map.
+  const paramsJson = JSON.stringify(params.map(goParameter));
+  vars["workflow.parameters.json"] = paramsJson;
+  vars["workflow.parameters"] = paramsJson;
   const labels = wf.metadata.labels ?? {};
   const annotations = wf.metadata.annotations ?? {};
   for (const [k, v] of Object.entries(labels)) vars[`workflow.labels.${k}`] = v;
   for (const [k, v] of Object.entries(annotations)) vars[`workflow.annotations.${k}`] = v;
-  vars["workflow.labels.json"] = goJson(labels);
-  vars["workflow.annotations.json"] = goJson(annotations);
+  vars["workflow.labels.json"] = vars["workflow.labels"] = goJson(labels);
+  vars["workflow.annotations.json"] = vars["workflow.annotations"] = goJson(annotations);
   return vars;
+}
+
+/** A Parameter as Go's json.Marshal writes it: struct field order, empty fields left out. */
+function goParameter(p: Parameter): Record<string, unknown> {
+  const out: Record<string, unknown> = { name: p.name };
+  if (p.default !== undefined) out.default = p.default;
+  if (p.value !== undefined) out.value = p.value;
+  if (p.valueFrom !== undefined) out.valueFrom = p.valueFrom;
+  if (p.globalName) out.globalName = p.globalName;
+  if (p.enum?.length) out.enum = p.enum;
+  if (p.description) out.description = p.description;
+  return out;
 }
 
 /**
@@ -169,5 +178,31 @@ function parseJsonish(s: string, mapsOnly: boolean): unknown {
     return JSON.parse(t);
   } catch {
     return s;
+  }
+}
+
+/** `globalName` outputs become `workflow.outputs.*`, visible to later steps and the exit handler. */
+export function promoteGlobals(run: { globals: Vars; status: { outputs?: Outputs } }, outputs: Outputs | undefined, tmpl: Template): void {
+  if (!outputs) return;
+  for (const p of outputs.parameters ?? []) {
+    const decl = tmpl.outputs?.parameters?.find((d) => d.name === p.name);
+    const g = p.globalName ?? decl?.globalName;
+    if (!g) continue;
+    run.globals[`workflow.outputs.parameters.${g}`] = p.value ?? "";
+    const list = ((run.status.outputs ??= {}).parameters ??= []);
+    const i = list.findIndex((q) => q.name === g);
+    if (i >= 0) list[i] = { name: g, value: p.value };
+    else list.push({ name: g, value: p.value });
+  }
+  for (const a of outputs.artifacts ?? []) {
+    const decl = tmpl.outputs?.artifacts?.find((d) => d.name === a.name);
+    const g = a.globalName ?? decl?.globalName;
+    if (!g) continue;
+    const art = { ...a, name: g, globalName: undefined, path: undefined };
+    run.globals[`workflow.outputs.artifacts.${g}`] = art;
+    const list = ((run.status.outputs ??= {}).artifacts ??= []);
+    const i = list.findIndex((q) => q.name === g);
+    if (i >= 0) list[i] = art;
+    else list.push(art);
   }
 }

@@ -28,6 +28,11 @@ export class UnresolvedError extends Error {
 export interface SubstituteOptions {
   /** Missing references with these prefixes are errors instead of being left verbatim. */
   strictPrefixes?: readonly string[];
+  /**
+   * Leave expressions that cannot be evaluated yet verbatim even in a strict pass: a steps or DAG
+   * template's `{{=steps['x'].outputs.result}}` is resolved per step, later.
+   */
+  deferExpressions?: boolean;
 }
 
 const TAG = /\{\{(.*?)\}\}/gs;
@@ -55,7 +60,7 @@ function resolveTag(body: string, vars: Vars, opts?: SubstituteOptions): string 
       return exprToString(evaluateExpr(body.slice(1), exprEnv(vars)));
     } catch (err) {
       // Late-bound variables (item, retries, workflow.status ...) make expressions resolvable only later.
-      if (opts?.strictPrefixes) throw new UnresolvedError(`failed to evaluate expression "${body.slice(1).trim()}": ${(err as Error).message}`);
+      if (opts?.strictPrefixes && !opts.deferExpressions) throw new UnresolvedError(`failed to evaluate expression "${body.slice(1).trim()}": ${(err as Error).message}`);
       return undefined;
     }
   }

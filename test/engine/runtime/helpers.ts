@@ -12,7 +12,7 @@
  * for the tests where processes are irrelevant.
  */
 import { randomUUID } from "node:crypto";
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll } from "vitest";
@@ -36,9 +36,36 @@ export interface Workspace {
   shared: string;
 }
 
+/** Every process the local executor starts from this test file carries this in its environment. */
+const MARKER = `TIPHYS_RUNTIME_TEST=${process.pid}-${randomUUID().slice(0, 8)}`;
+
+/** Pids of live processes whose environment holds the marker (Linux /proc). */
+function markedProcesses(): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, "latin1").split("\0").includes(MARKER)) out.push(Number(entry));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return out;
+}
+
 const workspaces: string[] = [];
 afterAll(() => {
   for (const d of workspaces.splice(0)) rmSync(d, { recursive: true, force: true });
+  // A test must not leave a step running: kill any, then fail the file.
+  const left = markedProcesses();
+  for (const pid of left) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  if (left.length > 0) throw new Error(`processes left running by these tests: ${left.join(", ")}`);
 });
 
 export function workspace(): Workspace {
@@ -85,7 +112,14 @@ export interface RunResult {
 function buildCatalog(yaml: string, templates?: string): Catalog {
   const catalog = new Catalog();
   for (const [text, file] of [[templates ?? "", "templates.yaml"], [yaml, "workflow.yaml"]] as const) {
-    for (const doc of parseYamlDocuments(text, file)) {
+    let docs;
+    try {
+      docs = parseYamlDocuments(text, file);
+    } catch (err) {
+      const problems = (err as { problems?: Array<{ message: string; pos: { line: number } }> }).problems ?? [];
+      throw new Error(`${(err as Error).message}: ${problems.map((p) => `line ${p.pos.line}: ${p.message}`).join("; ")}\n${text}`);
+    }
+    for (const doc of docs) {
       const problems = catalog.add(doc).filter((p) => p.severity === "error");
       if (problems.length) throw new Error(problems.map((p) => p.message).join("; "));
     }
@@ -164,7 +198,8 @@ async function execute(yaml: string, opts: RunOptions, makeExecutor: (ws: Worksp
 
 /** Runs with real processes (LocalExecutor) in a fresh workspace. */
 export function runLocal(yaml: string, opts: RunOptions = {}): Promise<RunResult> {
-  return execute(yaml, opts, (ws) => new LocalExecutor({ workDir: join(ws.dir, "sandboxes"), killGraceMs: 500 }));
+  const [key, value] = MARKER.split("=");
+  return execute(yaml, opts, (ws) => new LocalExecutor({ workDir: join(ws.dir, "sandboxes"), killGraceMs: 500, env: { [key]: value } }));
 }
 
 /** Runs with the InProcessExecutor: every process succeeds at once (or per `behaviour`). */
