@@ -4,18 +4,17 @@ import { rm } from "node:fs/promises";
 import { dirname, join, posix } from "node:path";
 import { fileURLToPath } from "node:url";
 import { StringDecoder } from "node:string_decoder";
-import { Spawner } from "./spawner.js";
+import { exitCodesOf, Spawner, spawnerRequest } from "./spawner.js";
 import { RESULT_LIMIT_BYTES, type Executor, type ProcessIO, type ProcessResult, type ProcessSpec, type Sandbox } from "./types.js";
 
 /** How a node's private /tmp is made. */
-export type IsolationMode = "spawner" | "helper" | "unshare" | "none";
+export type IsolationMode = "spawner" | "unshare" | "none";
 
 // Built by `npm install` into dist/native (from src/ under vitest, from dist/src/ when compiled).
 const HERE = dirname(fileURLToPath(import.meta.url));
 function nativeBinary(name: string): string {
   return [join(HERE, "..", "..", "..", "native", name), join(HERE, "..", "..", "..", "dist", "native", name)].find((p) => existsSync(p)) ?? name;
 }
-const HELPER = nativeBinary("tiphys-sandbox");
 const SPAWNER = nativeBinary("tiphys-spawner");
 const EXEC_FAIL = /^tiphys-sandbox: exec (.*)$/;
 
@@ -23,12 +22,10 @@ function probe(mode: IsolationMode): boolean {
   const tmp = process.env.TMPDIR ?? "/tmp";
   try {
     if (mode === "spawner") {
-      // The spawner's children make the same namespace the helper makes.
-      return existsSync(SPAWNER) && probe("helper");
-    }
-    if (mode === "helper") {
-      if (!existsSync(HELPER)) return false;
-      return spawnSync(HELPER, ["-b", tmp, "/tmp", "--", "true"], { stdio: "ignore", timeout: 5000 }).status === 0;
+      if (!existsSync(SPAWNER)) return false;
+      // One request through the spawner, as a step would make it: `true` with the host's TMPDIR as /tmp.
+      const r = spawnSync(SPAWNER, [], { input: spawnerRequest(1, { argv: ["true"], env: {}, cwd: "/tmp", isolate: true, binds: [[tmp, "/tmp"]] }), timeout: 5000 });
+      return r.status === 0 && exitCodesOf(r.stdout).get(1) === 0;
     }
     if (mode === "unshare") {
       const r = spawnSync("unshare", ["--mount", "--map-root-user", "--propagation", "private", "sh", "-c", 'mount --bind "$0" /tmp', tmp], {
@@ -48,7 +45,7 @@ let detected: IsolationMode | undefined;
 export function detectIsolation(): IsolationMode {
   if (detected) return detected;
   if (process.platform !== "linux") return (detected = "none");
-  detected = probe("spawner") ? "spawner" : probe("helper") ? "helper" : probe("unshare") ? "unshare" : "none";
+  detected = probe("spawner") ? "spawner" : probe("unshare") ? "unshare" : "none";
   return detected;
 }
 
@@ -126,12 +123,6 @@ export class LocalExecutor implements Executor {
     const binds = this.bindsOf(sandbox);
     const cwd = workingDir ?? "/tmp";
     if (workingDir) mkdirSync(sandbox.hostPath(workingDir), { recursive: true });
-    if (this.isolation === "helper") {
-      const args: string[] = [];
-      for (const [s, d] of binds) args.push("-b", s, d);
-      args.push("-C", cwd, "--", ...spec.argv);
-      return { cmd: HELPER, args };
-    }
     const script = binds.map((_b, i) => `mount --bind "$${2 * i + 1}" "$${2 * i + 2}"`).join(" && ");
     const nb = binds.length * 2;
     return {
@@ -143,7 +134,8 @@ export class LocalExecutor implements Executor {
         "private",
         "sh",
         "-c",
-        `${script} && cd "$${nb + 1}" && shift ${nb + 1} && exec "$@" || { echo "tiphys-sandbox: exec $1: not found" >&2; exit 127; }`,
+        // sh exits at a failed `exec` without running an `||`: check the command first.
+        `${script} && cd "$${nb + 1}" && shift ${nb + 1} && { command -v "$1" >/dev/null 2>&1 || { echo "tiphys-sandbox: exec $1: not found" >&2; exit 127; }; } && exec "$@"`,
         "tiphys-sandbox",
         ...binds.flat(),
         cwd,

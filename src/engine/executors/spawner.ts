@@ -67,19 +67,14 @@ export class Spawner {
       this.proc.ref();
       (this.proc.stdout as unknown as { ref?: () => void }).ref?.();
     }
-    const env = Object.entries(req.env).map(([k, v]) => `${k}=${v}`);
-    const tokens = [String(id), req.isolate ? "1" : "0", String(req.binds.length), ...req.binds.flat(), req.cwd, String(req.argv.length), ...req.argv, String(env.length), ...env];
-    for (const t of tokens) {
-      if (t.includes("\0")) {
-        this.pending.delete(id);
-        cb.onStderr(Buffer.from(`tiphys-sandbox: exec ${req.argv[0]}: an argument or variable contains a NUL byte\n`));
-        cb.onExit(127, 0);
-        return;
-      }
+    const request = spawnerRequest(id, req);
+    if (!request) {
+      this.pending.delete(id);
+      cb.onStderr(Buffer.from(`tiphys-sandbox: exec ${req.argv[0]}: an argument or variable contains a NUL byte\n`));
+      cb.onExit(127, 0);
+      return;
     }
-    const payload = Buffer.from(tokens.join("\0") + "\0", "utf8");
-    const head = Buffer.from(payload.length.toString(16).padStart(8, "0"), "ascii");
-    this.proc.stdin.write(Buffer.concat([head, payload]));
+    this.proc.stdin.write(request);
   }
 
   private onData(chunk: Buffer): void {
@@ -113,4 +108,27 @@ export class Spawner {
   close(): void {
     this.proc.stdin.end();
   }
+}
+
+/** One request in the spawner's protocol, or undefined if a token holds a NUL byte. */
+export function spawnerRequest(id: number, req: SpawnRequest): Buffer | undefined {
+  const env = Object.entries(req.env).map(([k, v]) => `${k}=${v}`);
+  const tokens = [String(id), req.isolate ? "1" : "0", String(req.binds.length), ...req.binds.flat(), req.cwd, String(req.argv.length), ...req.argv, String(env.length), ...env];
+  if (tokens.some((t) => t.includes("\0"))) return undefined;
+  const payload = Buffer.from(tokens.join("\0") + "\0", "utf8");
+  return Buffer.concat([Buffer.from(payload.length.toString(16).padStart(8, "0"), "ascii"), payload]);
+}
+
+/** The exit codes in a captured stream of spawner frames, by request id. */
+export function exitCodesOf(frames: Buffer): Map<number, number | null> {
+  const out = new Map<number, number | null>();
+  for (let off = 0; off + 9 <= frames.length; ) {
+    const len = frames.readUInt32LE(off + 5);
+    if (String.fromCharCode(frames[off]) === "x") {
+      const code = Number(frames.subarray(off + 9, off + 9 + len).toString().split(" ")[0]);
+      out.set(frames.readUInt32LE(off + 1), code < 0 ? null : code);
+    }
+    off += 9 + len;
+  }
+  return out;
 }
