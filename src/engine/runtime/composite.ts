@@ -48,9 +48,9 @@ function expand(call: TemplateCall, baseName: string, displayBase: string, vars:
   if (items === undefined) {
     return { single: { nodeName: baseName, displayName: displayBase, call: substituteObject(call, vars), vars } };
   }
+  const { withItems: _a, withParam: _b, withSequence: _c, ...rest } = call;
   const out = items.map((item: Item, i: number) => {
     const v = childVars(vars, itemVars(item));
-    const { withItems: _a, withParam: _b, withSequence: _c, ...rest } = call;
     return {
       nodeName: loopNodeName(baseName, i, item),
       displayName: loopNodeName(displayBase, i, item),
@@ -338,7 +338,8 @@ export async function executeDag(ctx: NodeContext): Promise<void> {
         const group = run.reusable(baseName) ?? run.initNode(baseName, { type: "TaskGroup", displayName: name, boundaryID: node.id, phase: "Running" });
         for (const p of parents) run.addChild(p, group.id);
         const children = (await runAll(ctx, r.items!, "tasks", group.id, limiter)).filter((c): c is NodeStatus => c !== undefined);
-        const failed = children.find((c) => c.phase === "Failed" || c.phase === "Error");
+        // Argo's executeDAGTask keeps the phase of the last failed item.
+        const failed = children.findLast((c) => c.phase === "Failed" || c.phase === "Error");
         run.updateNode(group, { phase: failed ? failed.phase : "Succeeded" });
         addAggregateToScope(scopeVars, `tasks.${name}`, children);
         scopeVars[`tasks.${name}.status`] = group.phase;

@@ -159,7 +159,8 @@ export async function executePod(ctx: NodeContext): Promise<void> {
   const release = await run.podLimiter.acquire();
   let sandbox: Sandbox | undefined;
   let log: WriteStream | undefined;
-  const timeoutCtl = new AbortController();
+  // Only a step with a deadline needs its own signal (one per step adds up in large fan-outs).
+  const timeoutCtl = t.activeDeadlineSeconds !== undefined || t.timeout ? new AbortController() : undefined;
   let timer: NodeJS.Timeout | undefined;
   try {
     if (signal.aborted) {
@@ -177,8 +178,8 @@ export async function executePod(ctx: NodeContext): Promise<void> {
       }
     }
     const deadline = deadlineOf(t);
-    if (deadline !== undefined) timer = setTimeout(() => timeoutCtl.abort(), deadline);
-    const both = deadline === undefined ? signal : AbortSignal.any([signal, timeoutCtl.signal]);
+    if (deadline !== undefined && timeoutCtl) timer = setTimeout(() => timeoutCtl.abort(), deadline);
+    const both = deadline === undefined || !timeoutCtl ? signal : AbortSignal.any([signal, timeoutCtl.signal]);
     // Opened on the first line: most benchmark and many real steps print nothing.
     const logLine = (text: string) => {
       if (!run.opts.logsDir) return;
@@ -227,7 +228,7 @@ export async function executePod(ctx: NodeContext): Promise<void> {
     await Promise.all(procs.map(start));
     const main = results.get("main") ?? [...results.values()].pop()!;
     const failed = [...results.values()].find((r) => r.startError !== undefined) ?? (procs.length > 1 ? [...results.values()].find((r) => r.exitCode !== 0) : undefined);
-    if (timeoutCtl.signal.aborted) {
+    if (timeoutCtl?.signal.aborted) {
       run.updateNode(node, { phase: "Failed", message: "Pod was active on the node longer than the specified deadline", outputs: main?.exitCode != null ? { exitCode: String(main.exitCode) } : undefined });
       return;
     }

@@ -117,7 +117,7 @@ export class WorkflowRun {
   status: Omit<WorkflowStatus, "nodes"> = { phase: "Pending" };
   private readonly previous: Record<string, NodeStatus>;
   private readonly suspended = new Map<string, (supplied?: Record<string, string>) => void>();
-  private readonly resultRefCache = new WeakMap<Template, string>();
+  private readonly resultRefCache = new WeakMap<Template, Set<string>>();
   private readonly childSets = new Map<string, Set<string>>();
   /** Ids of nodes that errored before running (see errorNode). */
   readonly setupErrors = new Set<string>();
@@ -222,12 +222,17 @@ export class WorkflowRun {
   /** Whether a template mentions `<steps|tasks>.<name>.outputs.result` (Argo captures results only then). */
   referencesResult(parent: Template | undefined, kind: "steps" | "tasks", name: string): boolean {
     if (!parent) return true;
-    let text = this.resultRefCache.get(parent);
-    if (text === undefined) {
-      text = JSON.stringify(parent);
-      this.resultRefCache.set(parent, text);
+    // Scanned once per template: a large DAG asks this for every task.
+    let refs = this.resultRefCache.get(parent);
+    if (refs === undefined) {
+      refs = new Set<string>();
+      const text = JSON.stringify(parent);
+      for (const m of text.matchAll(/\b(steps|tasks)(?:\.([^.\s'"[\]{}]+)|\[\\?['"]([^'"\\]+)\\?['"]\])\.outputs\.result/g)) {
+        refs.add(`${m[1]}.${m[2] ?? m[3]}`);
+      }
+      this.resultRefCache.set(parent, refs);
     }
-    return text.includes(`${kind}.${name}.outputs.result`) || text.includes(`${kind}['${name}'].outputs.result`) || text.includes(`${kind}["${name}"].outputs.result`);
+    return refs.has(`${kind}.${name}`);
   }
 
   /**

@@ -26,7 +26,9 @@ export interface RunRecord {
 }
 
 export class RunJournal {
-  private pending: string[] = [];
+  /** Nodes changed since the last write: a node that changes several times in a tick is written once. */
+  private pendingNodes = new Map<string, NodeStatus>();
+  private pendingChildren: string[] = [];
   private fd: number | undefined;
   private scheduled = false;
 
@@ -53,17 +55,18 @@ export class RunJournal {
 
   /** Queues a node's new state; batches are written on the next tick (or when large). */
   recordNode(node: NodeStatus): void {
-    this.queue(JSON.stringify(node));
+    this.pendingNodes.set(node.id, node);
+    this.schedule();
   }
 
   /** A child link as its own small line: re-writing a parent with thousands of children would be quadratic. */
   recordChild(parentId: string, childId: string): void {
-    this.queue(JSON.stringify({ child: [parentId, childId] }));
+    this.pendingChildren.push(JSON.stringify({ child: [parentId, childId] }));
+    this.schedule();
   }
 
-  private queue(line: string): void {
-    this.pending.push(line);
-    if (this.pending.length >= 2048) this.flush();
+  private schedule(): void {
+    if (this.pendingNodes.size + this.pendingChildren.length >= 2048) this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
@@ -80,10 +83,14 @@ export class RunJournal {
 
   flush(): void {
     this.scheduled = false;
-    if (this.pending.length === 0 || this.fd === undefined) return;
-    const text = this.pending.join("\n") + "\n";
-    this.pending = [];
-    writeSync(this.fd, text);
+    if ((this.pendingNodes.size === 0 && this.pendingChildren.length === 0) || this.fd === undefined) return;
+    // Nodes before child links, so a link never precedes the first record of its parent.
+    const lines: string[] = [];
+    for (const n of this.pendingNodes.values()) lines.push(JSON.stringify(n));
+    lines.push(...this.pendingChildren);
+    this.pendingNodes = new Map();
+    this.pendingChildren = [];
+    writeSync(this.fd, lines.join("\n") + "\n");
   }
 
   close(): void {
@@ -138,6 +145,7 @@ export function loadRun(dataDir: string, name: string): RunRecord {
     ? (JSON.parse(readFileSync(join(dir, "status.json"), "utf8")) as Omit<WorkflowStatus, "nodes">)
     : { phase: "Running" as const };
   const nodes: Record<string, NodeStatus> = {};
+  const childSets = new Map<string, Set<string>>();
   const journal = existsSync(join(dir, "nodes.jsonl")) ? readFileSync(join(dir, "nodes.jsonl"), "utf8") : "";
   for (const line of journal.split("\n")) {
     if (!line) continue;
@@ -147,9 +155,17 @@ export function loadRun(dataDir: string, name: string): RunRecord {
         const parent = nodes[entry.child[0]];
         if (parent) {
           const children = (parent.children ??= []);
-          if (!children.includes(entry.child[1])) children.push(entry.child[1]);
+          let set = childSets.get(parent.id);
+          if (!set) childSets.set(parent.id, (set = new Set(children)));
+          if (!set.has(entry.child[1])) {
+            set.add(entry.child[1]);
+            children.push(entry.child[1]);
+          }
         }
-      } else nodes[entry.id] = entry;
+      } else {
+        nodes[entry.id] = entry;
+        childSets.delete(entry.id);
+      }
     } catch {
       // A line cut short by a kill is the last one; everything before it stands.
     }

@@ -80,8 +80,18 @@ export function substituteString(text: string, vars: Vars, opts?: SubstituteOpti
  * Substitutes tags in a whole object the way Argo does: on its JSON form, with replacement text
  * JSON-escaped so quotes and newlines in values survive.
  */
+/** JSON of the objects substituted: a template is substituted once per node that runs it. */
+const jsonCache = new WeakMap<object, string>();
+
 export function substituteObject<T>(obj: T, vars: Vars, opts?: SubstituteOptions): T {
-  const json = JSON.stringify(obj);
+  let json: string | undefined;
+  if (obj !== null && typeof obj === "object") {
+    json = jsonCache.get(obj);
+    if (json === undefined) {
+      json = JSON.stringify(obj);
+      jsonCache.set(obj, json);
+    }
+  } else json = JSON.stringify(obj);
   if (json === undefined || !json.includes("{{")) return obj;
   const out = json.replace(TAG, (whole, rawBody: string) => {
     let body: string;
