@@ -10,6 +10,7 @@ import type { Executor } from "../engine/executors/types.js";
 import { loadCatalog, type Catalog, type CatalogEntry } from "../engine/model/catalog.js";
 import { parseYamlDocuments } from "../engine/model/load.js";
 import { prepareWorkflow } from "../engine/model/prepare.js";
+import { notAppliedLocally } from "../engine/model/k8s-only.js";
 import { NEEDS, reachableTemplates } from "../engine/model/reachable.js";
 import type { NodeStatus, WorkflowManifest, WorkflowSpec } from "../engine/model/types.js";
 import { MemoStore } from "../engine/runtime/memo.js";
@@ -149,7 +150,9 @@ export async function startRun(input: StartRunInput): Promise<StartedRun> {
     workflow,
   );
   const run = buildRun({ workflow, catalog: loaded.catalog, journal, dataDir: input.dataDir, reporter: input.reporter, executor: input.executor, uid, createdAt });
-  return { run, journal, dir: journal.dir, warnings: run.executor.warnings() };
+  const ignored = notAppliedLocally(workflow, loaded.catalog);
+  const warnings = [...run.executor.warnings(), ...(ignored.length ? [`Kubernetes-only fields accepted and not applied locally: ${ignored.join("; ")}`] : [])];
+  return { run, journal, dir: journal.dir, warnings };
 }
 
 /** Argo's retry: keep Succeeded nodes (not exit handlers), reset everything else. */

@@ -8,17 +8,6 @@ import { parseDuration } from "./durations.js";
 import { resolveArtifactRef } from "./outputs.js";
 import { NodeInputError } from "./scope.js";
 
-/** Fields of a container that only a Kubernetes Pod can honour; a local run records and ignores them. */
-const K8S_ONLY_TEMPLATE = ["volumes", "nodeSelector", "affinity", "tolerations", "podSpecPatch", "sidecars", "initContainers", "securityContext", "serviceAccountName", "daemon", "priorityClassName", "schedulerName", "hostAliases", "automountServiceAccountToken", "executor", "metrics", "archiveLocation", "podSpecPatch"];
-const K8S_ONLY_CONTAINER = ["resources", "volumeMounts", "ports", "livenessProbe", "readinessProbe", "startupProbe", "securityContext", "imagePullPolicy", "lifecycle", "envFrom"];
-
-export function notAppliedLocally(t: Template): string[] {
-  const out = K8S_ONLY_TEMPLATE.filter((k) => t[k] !== undefined);
-  const c = (t.container ?? t.script) as Container | undefined;
-  if (c) for (const k of K8S_ONLY_CONTAINER) if (c[k] !== undefined) out.push(`container.${k}`);
-  return [...new Set(out)];
-}
-
 /** The container's own environment; the executor lays it over the host's when it spawns. */
 function envOf(c: Container): Record<string, string> {
   const env: Record<string, string> = {};
