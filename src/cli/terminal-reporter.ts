@@ -2,7 +2,10 @@ import { createLogUpdate } from "log-update";
 import pc from "picocolors";
 import type { NodeStatus, WorkflowStatus } from "../engine/model/types.js";
 import type { Reporter } from "../engine/runtime/reporter.js";
-import { colourPhase, duration } from "./render.js";
+import { colourPhase, duration, renderTree } from "./render.js";
+
+/** Up to this many nodes the live block shows the whole tree. */
+const LIVE_TREE_MAX = 40;
 
 export interface TerminalReporterOptions {
   /** Where progress goes: stderr with `--output json` so stdout holds only the Workflow. */
@@ -24,6 +27,8 @@ export class TerminalReporter implements Reporter {
   private readonly live?: ReturnType<typeof createLogUpdate>;
   private timer?: NodeJS.Timeout;
   private readonly lastPhase = new Map<string, string>();
+  private readonly nodes = new Map<string, NodeStatus>();
+  private root: string | undefined;
 
   constructor(private readonly opts: TerminalReporterOptions) {
     if (opts.live && opts.stream.isTTY) {
@@ -42,10 +47,16 @@ export class TerminalReporter implements Reporter {
     } else this.opts.stream.write(line + "\n");
   }
 
+  /** The live block: the whole node tree while it is small, else what runs now and the counts. */
   private redraw(): void {
     if (!this.live) return;
+    if (this.nodes.size > 0 && this.nodes.size <= LIVE_TREE_MAX && this.root) {
+      this.live(renderTree({ phase: "Running", nodes: Object.fromEntries(this.nodes) }, this.root));
+      return;
+    }
     const lines = [...this.running.values()].slice(0, 10).map((n) => `${colourPhase("Running", "●")} ${n.displayName} ${pc.dim(duration(n))}`);
     if (this.running.size > 10) lines.push(pc.dim(`… and ${this.running.size - 10} more running`));
+    lines.push(pc.dim(`${this.nodes.size} nodes, ${this.running.size} running`));
     this.live(lines.join("\n"));
   }
 
@@ -59,6 +70,10 @@ export class TerminalReporter implements Reporter {
   }
 
   nodeUpdated(node: NodeStatus): void {
+    if (this.live) {
+      this.nodes.set(node.id, node);
+      if (!node.boundaryID && !this.root) this.root = node.name;
+    }
     const leaf = node.type === "Pod" || node.type === "Suspend" || node.type === "HTTP" || (node.type === "Skipped" && node.phase === "Error");
     if (node.phase === "Running" && leaf) this.running.set(node.id, node);
     else this.running.delete(node.id);
