@@ -2,7 +2,8 @@
  * Helpers for the CLI tests: they spawn the real `tiphys` command (`node bin/tiphys.js`, which loads
  * dist/, so build first) as a child process, each test in a workspace of its own.
  *
- * A workspace is a fresh folder under the repo's `.tiphys-data/test-cli/` (git-ignored, and outside
+ * A workspace is a fresh folder under `testWorkRoot(REPO, "test-cli")` (the repo's git-ignored
+ * `.tiphys-data/`, or /var/tmp when the checkout is under /tmp; in any case outside
  * /tmp on purpose: each step gets a private /tmp through a mount namespace, so a file a step must
  * share with the test, such as a counter, has to live elsewhere). It holds the data dir
  * (`TIPHYS_DATA_DIR`) and any fixture files. Every command it spawns carries a marker in its
@@ -10,6 +11,7 @@
  * command itself and steps left behind by a SIGKILLed run, which run in process groups of their own)
  * and removes the folder.
  */
+import { testWorkRoot } from "../support/work-root.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -20,7 +22,7 @@ export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..")
 export const BIN = join(REPO, "bin", "tiphys.js");
 /** The Argo Workflows compatibility corpus (../shared beside the checkout, see README). */
 export const CORPUS = resolve(REPO, "..", "shared", "corpus", "argo-workflows");
-const WORK_ROOT = join(REPO, ".tiphys-data", "test-cli");
+const WORK_ROOT = testWorkRoot(REPO, "test-cli");
 
 export interface CommandResult {
   /** Exit code, or null when the process ended by a signal. */

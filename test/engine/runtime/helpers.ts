@@ -3,14 +3,15 @@
  * prepared like `tiphys run` prepares it, and executed by a real WorkflowRun.
  *
  * `runLocal` uses the LocalExecutor (real host processes, each node with a private /tmp) and a
- * LocalArtifactRepository, all under a fresh workspace. The workspace lives under the repo's
- * git-ignored `.tiphys-data/test-runtime/`, outside /tmp on purpose: every step sees its own /tmp, so
+ * LocalArtifactRepository, all under a fresh workspace. The workspace lives under
+ * `testWorkRoot(REPO, "test-runtime")`, outside /tmp on purpose: every step sees its own /tmp, so
  * a file a step must share with the test (a counter, timestamps) has to live elsewhere; `ws.shared`
  * is such a folder, passed to workflows as the `shared` parameter when they declare it.
  *
  * `runInProcess` uses the InProcessExecutor (processes succeed at once, or per a behaviour function)
  * for the tests where processes are irrelevant.
  */
+import { testWorkRoot } from "../../support/work-root.js";
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -28,7 +29,7 @@ import { MemoStore } from "../../../src/engine/runtime/memo.js";
 import { WorkflowRun } from "../../../src/engine/runtime/operator.js";
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-const WORK_ROOT = join(REPO, ".tiphys-data", "test-runtime");
+const WORK_ROOT = testWorkRoot(REPO, "test-runtime");
 
 /** A test's own folder: sandboxes, artifacts, memo caches and a `shared` folder steps can write to. */
 export interface Workspace {
