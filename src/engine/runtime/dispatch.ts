@@ -1,5 +1,6 @@
 import type { TemplateType } from "../model/types.js";
-import { executeDag, executeSteps, type NodeContext } from "./composite.js";
+import { executeSteps, type NodeContext } from "./composite.js";
+import { executeDag } from "./dag-exec.js";
 import { executeHttp, executePod, executeSuspend } from "./leaf.js";
 
 /**
