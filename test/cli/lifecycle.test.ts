@@ -132,14 +132,8 @@ describe.concurrent("exit handlers", () => {
   }, 60_000);
 });
 
-describe.concurrent("a run killed mid-way, continued with tiphys resume", () => {
-  test("completed steps are not run again, and the run finishes Succeeded", async (ctx) => {
-    const ws = workspace(ctx);
-    const counter = ws.path("counter");
-    const gate = ws.path("gate");
-    const file = ws.write(
-      "resumable.yaml",
-      `apiVersion: argoproj.io/v1alpha1
+/** Three steps; the second waits at a gate file, so a test can kill the run while it runs. */
+const RESUMABLE = `apiVersion: argoproj.io/v1alpha1
 kind: Workflow
 metadata:
   name: resumable
@@ -167,16 +161,24 @@ spec:
       image: alpine
       command: [sh, -c]
       args: ["echo waiting-at-gate; while [ ! -e {{workflow.parameters.gate}} ]; do sleep 0.1; done; echo {{inputs.parameters.tag}} >> {{workflow.parameters.counter}}"]
-`,
+`;
+
+describe.concurrent("a run killed mid-way, continued with tiphys resume", () => {
+  test("completed steps are not run again, and the run finishes Succeeded", async (ctx) => {
+    const ws = workspace(ctx);
+    const counter = ws.path("counter");
+    const gate = ws.path("gate");
+    const file = ws.write(
+      "resumable.yaml",
+      RESUMABLE,
     );
     const run = ws.spawn(["run", file, "-p", `counter=${counter}`, "-p", `gate=${gate}`], { timeoutMs: 40_000 });
     await run.waitFor(/two: waiting-at-gate/);
     run.kill("SIGKILL");
     const killed = await run.done;
     expect(killed.signal).toBe("SIGKILL");
-    // The step the dead process had started runs in a process group of its own and outlives it; a
-    // crash that takes the whole machine down would not leave it, so end it here.
-    ws.killAll();
+    // The step it was running ends with it (the spawner ends its steps when the engine goes away).
+    await until(() => ws.liveProcesses().length === 0, "the killed run's step to end");
     expect(linesOf(counter)).toEqual(["one"]);
 
     const before = parseJson((await ws.run(["get", "resumable", "-o", "json"])).stdout);
@@ -197,6 +199,29 @@ spec:
     const again = await ws.run(["resume", "resumable"]);
     expect(again.code).toBe(2);
     expect(again.stderr).toContain("already finished (Succeeded)");
+  }, 60_000);
+
+  test("the step it was running does not keep running beside the copy `tiphys resume` starts", async (ctx) => {
+    // Argo never runs two pods for one node: a controller that restarts adopts the running pod. A
+    // local run cannot adopt a process, so the step that was running must end with the process that
+    // ran it: the step spawner kills its steps when the engine's end of its pipe closes.
+    const ws = workspace(ctx);
+    const counter = ws.path("counter");
+    const gate = ws.path("gate");
+    const file = ws.write(
+      "resumable.yaml",
+      RESUMABLE,
+    );
+    const run = ws.spawn(["run", file, "-p", `counter=${counter}`, "-p", `gate=${gate}`], { timeoutMs: 40_000 });
+    await run.waitFor(/two: waiting-at-gate/);
+    run.kill("SIGKILL");
+    await run.done;
+    await until(() => ws.liveProcesses().length === 0, "the killed run's step to end", 10_000);
+    ws.write("gate", "");
+    const resumed = await ws.run(["resume", "resumable", "-o", "json"], { timeoutMs: 30_000 });
+    expect(resumed.code, describeResult(resumed)).toBe(0);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(linesOf(counter)).toEqual(["one", "two", "three"]);
   }, 60_000);
 });
 
