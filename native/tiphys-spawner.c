@@ -6,6 +6,8 @@
  * so its forks are cheap; each child makes its namespace, bind-mounts the node's /tmp and execs
  * the command directly. Output and exit status come back framed on stdout.
  *
+ * `tiphys-spawner --probe DIR` checks, once, that a step can be set up here (exit 0 if so).
+ *
  * Requests on stdin: 8 hex digits of length, then NUL-terminated tokens:
  *   id, isolate ("1"/"0"), nbinds, (src, dst)*, cwd, nargv, argv*, nenv, env*
  * Frames on stdout: 1 byte type, u32 id, u32 length (little endian), payload.
@@ -199,9 +201,20 @@ static void finish_if_done(int i) {
   kids[i] = kids[--nkids];
 }
 
-int main(void) {
+int main(int argc, char **argv) {
   uid_t uid = getuid();
   gid_t gid = getgid();
+  /* `--probe DIR`: can a child make its namespace, bind DIR over /tmp and exec? Exit 0 if so. */
+  if (argc == 3 && strcmp(argv[1], "--probe") == 0) {
+    char *binds[2] = { argv[2], "/tmp" };
+    char *cmd[2] = { "true", NULL };
+    char *env[1] = { NULL };
+    pid_t pid = fork();
+    if (pid == 0) run_child(1, 1, binds, "/tmp", cmd, env, uid, gid);
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) < 0) return 1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+  }
   signal(SIGPIPE, SIG_IGN);
   if (pipe2(sigpipe_fds, O_CLOEXEC | O_NONBLOCK) != 0) return 1;
   struct sigaction sa;

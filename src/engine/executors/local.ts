@@ -4,7 +4,7 @@ import { rm } from "node:fs/promises";
 import { dirname, join, posix } from "node:path";
 import { fileURLToPath } from "node:url";
 import { StringDecoder } from "node:string_decoder";
-import { exitCodesOf, Spawner, spawnerRequest } from "./spawner.js";
+import { Spawner } from "./spawner.js";
 import { RESULT_LIMIT_BYTES, type Executor, type ProcessIO, type ProcessResult, type ProcessSpec, type Sandbox } from "./types.js";
 
 /** How a node's private /tmp is made. */
@@ -23,9 +23,7 @@ function probe(mode: IsolationMode): boolean {
   try {
     if (mode === "spawner") {
       if (!existsSync(SPAWNER)) return false;
-      // One request through the spawner, as a step would make it: `true` with the host's TMPDIR as /tmp.
-      const r = spawnSync(SPAWNER, [], { input: spawnerRequest(1, { argv: ["true"], env: {}, cwd: "/tmp", isolate: true, binds: [[tmp, "/tmp"]] }), timeout: 5000 });
-      return r.status === 0 && exitCodesOf(r.stdout).get(1) === 0;
+      return spawnSync(SPAWNER, ["--probe", tmp], { stdio: "ignore", timeout: 5000 }).status === 0;
     }
     if (mode === "unshare") {
       const r = spawnSync("unshare", ["--mount", "--map-root-user", "--propagation", "private", "sh", "-c", 'mount --bind "$0" /tmp', tmp], {

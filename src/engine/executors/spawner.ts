@@ -118,17 +118,3 @@ export function spawnerRequest(id: number, req: SpawnRequest): Buffer | undefine
   const payload = Buffer.from(tokens.join("\0") + "\0", "utf8");
   return Buffer.concat([Buffer.from(payload.length.toString(16).padStart(8, "0"), "ascii"), payload]);
 }
-
-/** The exit codes in a captured stream of spawner frames, by request id. */
-export function exitCodesOf(frames: Buffer): Map<number, number | null> {
-  const out = new Map<number, number | null>();
-  for (let off = 0; off + 9 <= frames.length; ) {
-    const len = frames.readUInt32LE(off + 5);
-    if (String.fromCharCode(frames[off]) === "x") {
-      const code = Number(frames.subarray(off + 9, off + 9 + len).toString().split(" ")[0]);
-      out.set(frames.readUInt32LE(off + 1), code < 0 ? null : code);
-    }
-    off += 9 + len;
-  }
-  return out;
-}
