@@ -4,7 +4,7 @@ import type { ProcessResult, ProcessSpec, Sandbox } from "../executors/types.js"
 import { evaluateExpr } from "../expr/expr-lang.js";
 import type { Artifact, Container, NodeStatus, Outputs, Parameter, Template } from "../model/types.js";
 import type { NodeContext } from "./composite.js";
-import { parseDuration } from "./durations.js";
+import { parseDuration } from "../model/durations.js";
 import { resolveArtifactRef } from "./outputs.js";
 import { NodeInputError } from "./scope.js";
 

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Memoize, Outputs } from "../model/types.js";
-import { parseDuration } from "./durations.js";
+import { parseDuration } from "../model/durations.js";
 
 interface Entry {
   outputs: Outputs;

@@ -1,3 +1,5 @@
+import { goJson } from "../expr/expr-lang.js";
+
 /** Argo's node naming: ids are `<workflow>-<fnv32a(node name)>`, the root node's id is the workflow name. */
 export function fnv32a(s: string): number {
   let h = 0x811c9dc5;
@@ -34,19 +36,4 @@ export function formatItemValue(v: unknown): string {
   if (v === null || v === undefined) return "";
   if (typeof v === "object") return goJson(v);
   return String(v);
-}
-
-/** Go json.Marshal ordering: map keys sorted. */
-export function goJson(v: unknown): string {
-  return JSON.stringify(sortKeys(v));
-}
-
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v !== null && typeof v === "object") {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) out[k] = sortKeys((v as Record<string, unknown>)[k]);
-    return out;
-  }
-  return v;
 }

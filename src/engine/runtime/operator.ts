@@ -278,8 +278,7 @@ export class WorkflowRun {
     if (tmpl.retryStrategy && inv.attempt === undefined) {
       return executeRetry(this, inv, { ...resolved, template: tmpl });
     }
-    const attemptName = inv.attempt !== undefined ? inv.nodeName : inv.nodeName;
-    const podName = this.podName(attemptName, resolved.templateName);
+    const podName = this.podName(inv.nodeName, resolved.templateName);
     const vars = templateVars(this.globals, tmpl, inputs, inv.nodeName, podName);
     if (inv.attempt !== undefined) vars["retries"] = String(inv.attempt);
     let t: Template;

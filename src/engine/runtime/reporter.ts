@@ -10,5 +10,3 @@ export interface Reporter {
   workflowUpdated?(status: Omit<WorkflowStatus, "nodes">): void;
   warn?(message: string): void;
 }
-
-export const silentReporter: Reporter = {};

@@ -1,7 +1,7 @@
 import { evaluateExpr } from "../expr/expr-lang.js";
 import type { ResolvedTemplate } from "../model/catalog.js";
 import type { NodePhase, NodeStatus, RetryPolicy, RetryStrategy } from "../model/types.js";
-import { parseDuration } from "./durations.js";
+import { parseDuration } from "../model/durations.js";
 import type { Invocation, WorkflowRun } from "./operator.js";
 import { substituteString } from "./substitute.js";
 

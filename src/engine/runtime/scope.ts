@@ -1,5 +1,5 @@
 import type { Artifact, Inputs, NodeStatus, Outputs, Parameter, Template, WorkflowManifest, WorkflowSpec } from "../model/types.js";
-import { goJson } from "./names.js";
+import { goJson } from "../expr/expr-lang.js";
 import { childVars, substituteString, type Vars } from "./substitute.js";
 
 /** Errors in a node's own inputs or references: the node becomes Error with this message. */

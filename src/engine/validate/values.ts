@@ -1,21 +1,26 @@
-/** Checks of single values: durations, cron schedules, time zones, names. Each returns an error text or undefined. */
+import { parseDuration, parseGoDuration } from "../model/durations.js";
 
-const GO_DURATION = /^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$/;
+/** Checks of single values: durations, cron schedules, time zones, names. Each returns an error text or undefined. */
 
 /** Go's `time.ParseDuration` syntax ("90s", "1h30m", "0"). */
 export function checkGoDuration(text: string): string | undefined {
-  if (text === "0" || GO_DURATION.test(text)) return undefined;
-  if (/^[-+]?(\d+(\.\d*)?|\.\d+)$/.test(text)) return `missing unit in duration "${text}"`;
-  return `invalid duration "${text}": expected a Go duration such as "30s", "5m" or "1h30m"`;
+  try {
+    parseGoDuration(text);
+    return undefined;
+  } catch {
+    if (/^[-+]?(\d+(\.\d*)?|\.\d+)$/.test(text)) return `missing unit in duration "${text}"`;
+    return `invalid duration "${text}": expected a Go duration such as "30s", "5m" or "1h30m"`;
+  }
 }
 
 /** Argo's parseStringToDuration: a bare integer is seconds, anything else a Go duration. */
 export function checkArgoDuration(text: string): string | undefined {
-  if (/^[-+]?\d+$/.test(text)) return undefined;
-  const err = checkGoDuration(text);
-  return err
-    ? `invalid duration "${text}": expected seconds ("30") or a Go duration ("30s", "5m", "1h30m")`
-    : undefined;
+  try {
+    parseDuration(text);
+    return undefined;
+  } catch {
+    return `invalid duration "${text}": expected seconds ("30") or a Go duration ("30s", "5m", "1h30m")`;
+  }
 }
 
 export function hasTag(text: string): boolean {
