@@ -29,7 +29,7 @@ const sdkPatterns = (allowedOwner) =>
   }));
 
 /** The core (engine, reconcilers, triggers, chatops) knows nothing of GitHub or of the terminal. */
-const CORE = ["src/engine/**", "src/reconcilers/**", "src/triggers/**", "src/chatops/**", "src/core/**"];
+const CORE = ["src/engine/**", "src/reconcilers/**", "src/triggers/**", "src/chatops/**", "src/schedules/**", "src/reporting/**", "src/core/**"];
 const corePatterns = [
   {
     // Relative imports: `../../cli/main.js` and the like.

@@ -9,6 +9,7 @@ import type { WorkflowStatus } from "../engine/model/types.js";
 import { loadRun, runsDir } from "../engine/runtime/run-store.js";
 import { lintPaths } from "../engine/validate/index.js";
 import { renderSummary, renderTree } from "./render.js";
+import { addLocalCommand } from "./local-command.js";
 import { TerminalReporter } from "./terminal-reporter.js";
 
 export const EXIT = { ok: 0, failed: 1, invalid: 2 } as const;
@@ -117,6 +118,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
       }
       setExit(errors.length ? EXIT.failed : EXIT.ok);
     });
+
+  addLocalCommand(program, setExit);
 
   program
     .command("run")

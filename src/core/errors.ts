@@ -61,11 +61,17 @@ export class WaitingError extends Error {
 
 export class ExternalError extends Error {
   override name = "ExternalError";
+  /** The HTTP status the system answered with, when there was one. */
+  readonly status?: number;
+  /** When the system said when to try again (Retry-After, rate-limit reset). */
+  readonly retryAfterMs?: number;
   constructor(
     message: string,
     readonly system: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; status?: number; retryAfterMs?: number },
   ) {
     super(message, options);
+    this.status = options?.status;
+    this.retryAfterMs = options?.retryAfterMs;
   }
 }

@@ -212,3 +212,71 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
+
+/** A read-only view of a local repository's objects, for `tiphys local` (trees, blobs, diffs). */
+export class LocalRepoReader {
+  private readonly git: SimpleGit;
+  constructor(readonly dir: string) {
+    this.git = simpleGit(dir);
+  }
+  async revParse(rev: string): Promise<string> {
+    return (await this.git.revparse([`${rev}^{commit}`])).trim();
+  }
+  async currentBranch(): Promise<string | undefined> {
+    const b = (await this.git.revparse(["--abbrev-ref", "HEAD"])).trim();
+    return b === "HEAD" ? undefined : b;
+  }
+  async defaultBranch(): Promise<string> {
+    for (const b of ["main", "master"]) {
+      try {
+        await this.revParse(b);
+        return b;
+      } catch {
+        // not this one
+      }
+    }
+    return (await this.currentBranch()) ?? "main";
+  }
+  async mergeBase(a: string, b: string): Promise<string | undefined> {
+    try {
+      return (await this.git.raw(["merge-base", a, b])).trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  async parent(rev: string): Promise<string | undefined> {
+    try {
+      return await this.revParse(`${rev}~1`);
+    } catch {
+      return undefined;
+    }
+  }
+  /** `ls-tree -r -t -l`: every entry of a commit's tree. */
+  async tree(rev: string): Promise<{ sha: string; entries: Array<{ path: string; type: "blob" | "tree" | "commit"; sha: string; size?: number }> }> {
+    const treeSha = (await this.git.revparse([`${rev}^{tree}`])).trim();
+    const out = await this.git.raw(["ls-tree", "-r", "-t", "-l", "-z", treeSha]);
+    const entries = out
+      .split("\0")
+      .filter(Boolean)
+      .map((line) => {
+        const tab = line.indexOf("\t");
+        const [, type, sha, size] = line.slice(0, tab).split(/\s+/);
+        return { path: line.slice(tab + 1), type: type as "blob" | "tree" | "commit", sha, size: size === "-" ? undefined : Number(size) };
+      });
+    return { sha: treeSha, entries };
+  }
+  async blob(sha: string): Promise<Buffer> {
+    return Buffer.from(await this.git.binaryCatFile(["blob", sha]));
+  }
+  async changedFiles(base: string, head: string): Promise<string[]> {
+    const out = await this.git.raw(["diff", "--name-only", "-z", `${base}...${head}`]);
+    return out.split("\0").filter(Boolean);
+  }
+  async userName(): Promise<string> {
+    try {
+      return (await this.git.raw(["config", "user.name"])).trim() || "local";
+    } catch {
+      return "local";
+    }
+  }
+}

@@ -15,6 +15,7 @@ export class WhenError extends Error {
 type Node =
   | { k: "lit"; v: unknown }
   | { k: "acc"; path: string[] }
+  | { k: "var"; name: string }
   | { k: "list"; items: Node[] }
   | { k: "un"; op: string; x: Node }
   | { k: "bin"; op: string; l: Node; r: Node };
@@ -85,6 +86,9 @@ class Parser {
       }
       case "ACCESSOR":
         return { k: "acc", path: t.value as string[] };
+      case "VARIABLE":
+        // Only evaluateGovaluate keeps VARIABLE tokens; `when` turns them into strings first.
+        return { k: "var", name: String(t.value) };
       case "NUMERIC": case "STRING": case "BOOLEAN": case "TIME": case "PATTERN":
         return { k: "lit", v: t.value };
       default:
@@ -130,16 +134,26 @@ function regex(v: unknown): RegExp {
   }
 }
 
-function evalNode(node: Node): unknown {
+/** Variables bound by evaluateGovaluate; `when` evaluates without any. */
+type Params = Readonly<Record<string, unknown>>;
+
+function evalNode(node: Node, params?: Params): unknown {
   switch (node.k) {
     case "lit":
       return node.v;
     case "acc":
+      if (params !== undefined && Object.hasOwn(params, node.path[0])) {
+        // govaluate reads accessor parts as struct fields; a JSON value is never a struct.
+        throw new Error(`Unable to access '${node.path[1]}', '${node.path[0]}' is not a struct`);
+      }
       throw new Error(`No parameter '${node.path[0]}' found.`);
+    case "var":
+      if (params === undefined || !Object.hasOwn(params, node.name)) throw new Error(`No parameter '${node.name}' found.`);
+      return params[node.name] ?? null;
     case "list":
-      return node.items.map(evalNode);
+      return node.items.map((item) => evalNode(item, params));
     case "un": {
-      const x = evalNode(node.x);
+      const x = evalNode(node.x, params);
       if (node.op === "!") {
         if (typeof x !== "boolean") throw new Error(`Value '${show(x)}' cannot be used with the prefix '!'`);
         return !x;
@@ -148,19 +162,19 @@ function evalNode(node: Node): unknown {
       return node.op === "-" ? -x : Number(~BigInt.asIntN(64, BigInt(Math.trunc(x))));
     }
     case "bin":
-      return evalBinary(node.op, node.l, node.r);
+      return evalBinary(node.op, node.l, node.r, params);
   }
 }
 
-function evalBinary(op: string, l: Node, r: Node): unknown {
-  const left = evalNode(l);
+function evalBinary(op: string, l: Node, r: Node, params?: Params): unknown {
+  const left = evalNode(l, params);
   // Short-circuits, before any type check, as govaluate's evaluateStage.
   if (op === "&&" && left === false) return false;
   if (op === "||" && left === true) return true;
   if (op === "??" && left !== null && left !== undefined) return left;
   if (op === "?" && left === false) return null;
   if (op === ":" && left !== null && left !== undefined) return left;
-  const right = evalNode(r);
+  const right = evalNode(r, params);
   switch (op) {
     case "&&": case "||":
       bool(op, left, "logical operator");
@@ -265,4 +279,38 @@ export function evaluateWhen(text: string): boolean {
   }
   if (typeof result !== "boolean") throw new WhenError(`Expected boolean evaluation for '${text}'. Got ${show(result)}`);
   return result;
+}
+
+const compiledBound = new Map<string, Node>();
+
+/** govaluate's NewEvaluableExpression as Argo Events uses it: bare words are variables. */
+function compileBound(text: string): Node {
+  const hit = compiledBound.get(text);
+  if (hit) return hit;
+  const tokens = tokenize(text);
+  checkSyntax(tokens);
+  const planned = tokens.map((t, i): GovToken => {
+    const prev = tokens[i - 1];
+    return t.kind === "STRING" && prev?.kind === "COMPARATOR" && (prev.value === "=~" || prev.value === "!~")
+      ? { ...t, kind: "PATTERN", value: regex(t.value) }
+      : t;
+  });
+  const node = new Parser(planned).parse();
+  if (compiledBound.size >= 1000) compiledBound.delete(compiledBound.keys().next().value as string);
+  compiledBound.set(text, node);
+  return node;
+}
+
+/** Syntax check of an expression with variables (Argo Events `exprs`); throws an Error with govaluate's message. */
+export function parseGovaluate(text: string): void {
+  compileBound(text);
+}
+
+/**
+ * Evaluates an expression with variables bound, as govaluate's `Evaluate(parameters)` (Argo Events
+ * `exprs[].fields`). Returns the raw result (a bool for a filter); throws where govaluate fails, e.g.
+ * "No parameter 'x' found." for an unbound variable.
+ */
+export function evaluateGovaluate(text: string, params: Readonly<Record<string, unknown>>): unknown {
+  return evalNode(compileBound(text), params);
 }

@@ -1,7 +1,7 @@
 import { readFile, readdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { ConfigError, type ConfigProblem } from "../../core/errors.js";
-import { parseYamlDocuments, readYamlFile, type LoadedDoc } from "./load.js";
+import { MAX_FILE_BYTES, parseYamlDocuments, readYamlFile, type LoadedDoc } from "./load.js";
 import { repairFlowIndentation } from "./yaml-repair.js";
 import {
   WORKFLOW_KINDS,
@@ -207,17 +207,27 @@ function problemsOf(err: unknown, file: string): ConfigProblem[] {
  * warning; any other YAML error is reported as it is.
  */
 async function readDocuments(file: string): Promise<{ docs: LoadedDoc[]; problems: ConfigProblem[] }> {
+  let text: string;
   try {
-    return { docs: await readYamlFile(file), problems: [] };
+    await readYamlFile(file, { parse: false });
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    return { docs: [], problems: problemsOf(err, file) };
+  }
+  return documentsFromText(text, file);
+}
+
+/** A text's documents, with the same size limit and flow-indentation repair as a file's. */
+export function documentsFromText(text: string, file: string): { docs: LoadedDoc[]; problems: ConfigProblem[] } {
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_FILE_BYTES) {
+    return { docs: [], problems: [{ message: `file too large (${bytes} bytes, limit ${MAX_FILE_BYTES})`, pos: { file, line: 1, column: 1 }, severity: "error" }] };
+  }
+  try {
+    return { docs: parseYamlDocuments(text, file), problems: [] };
   } catch (err) {
     const problems = problemsOf(err, file);
-    if (!(err instanceof ConfigError) || /too large/.test(problems[0]?.message ?? "")) return { docs: [], problems };
-    let text: string;
-    try {
-      text = await readFile(file, "utf8");
-    } catch {
-      return { docs: [], problems };
-    }
+    if (!(err instanceof ConfigError)) return { docs: [], problems };
     const repaired = repairFlowIndentation(text);
     if (!repaired) return { docs: [], problems };
     try {
@@ -233,6 +243,29 @@ async function readDocuments(file: string): Promise<{ docs: LoadedDoc[]; problem
       return { docs: [], problems };
     }
   }
+}
+
+/**
+ * A catalog from files given as text (the repo's `.tiphys/**` read through the GitHub API): the same
+ * documents, entries and problems as `loadCatalog` gives for the same files on disk.
+ */
+export function loadCatalogFromTexts(files: Array<{ path: string; text: string }>): LoadedCatalog {
+  const catalog = new Catalog();
+  const problems: ConfigProblem[] = [];
+  const primary: CatalogEntry[] = [];
+  const documents: LoadedDoc[] = [];
+  for (const f of files) {
+    const { docs, problems: found } = documentsFromText(f.text, f.path);
+    problems.push(...found);
+    for (const doc of docs) {
+      documents.push(doc);
+      if (!isWorkflowKind(doc)) continue;
+      const before = catalog.entries.length;
+      problems.push(...catalog.add(doc));
+      if (catalog.entries.length > before) primary.push(catalog.entries[catalog.entries.length - 1]);
+    }
+  }
+  return { catalog, primary, problems, files: files.map((f) => f.path), documents };
 }
 
 /**

@@ -108,7 +108,10 @@ export function parseYamlDocuments(text: string, file: string): LoadedDoc[] {
   return out;
 }
 
-export async function readYamlFile(file: string): Promise<LoadedDoc[]> {
+export async function readYamlFile(file: string, opts?: { parse: true }): Promise<LoadedDoc[]>;
+export async function readYamlFile(file: string, opts: { parse: false }): Promise<LoadedDoc[] | undefined>;
+/** A file's documents; with `parse: false`, only the size check (throws when too large). */
+export async function readYamlFile(file: string, opts: { parse: boolean } = { parse: true }): Promise<LoadedDoc[] | undefined> {
   const st = await stat(file);
   if (st.size > MAX_FILE_BYTES) {
     throw new ConfigError(`${file}: file is ${st.size} bytes; the limit is ${MAX_FILE_BYTES}`, [
@@ -119,5 +122,6 @@ export async function readYamlFile(file: string): Promise<LoadedDoc[]> {
       },
     ]);
   }
+  if (!opts.parse) return undefined;
   return parseYamlDocuments(await readFile(file, "utf8"), file);
 }

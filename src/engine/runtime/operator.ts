@@ -26,7 +26,7 @@ import type { MemoStore } from "./memo.js";
 import { fnv32a, nodeIdOf } from "./names.js";
 import type { Reporter } from "./reporter.js";
 import { executeRetry } from "./retry.js";
-import type { RunJournal } from "./run-store.js";
+import type { RunSink } from "./run-store.js";
 import { bindInputs, globalVars, NodeInputError, promoteGlobals, templateVars } from "./scope.js";
 import { substituteObject, UnresolvedError, type Vars } from "./substitute.js";
 
@@ -37,7 +37,7 @@ export interface WorkflowRunOptions {
   catalog: Catalog;
   executor: Executor;
   reporter?: Reporter;
-  journal?: RunJournal;
+  journal?: RunSink;
   artifacts?: LocalArtifactRepository;
   memo?: MemoStore;
   /** Node states of an earlier attempt of this run: fulfilled nodes are reused, not run again. */

@@ -25,7 +25,15 @@ export interface RunRecord {
   dir: string;
 }
 
-export class RunJournal {
+/** Where a run's state goes as it changes (the file journal for the CLI; the store for the App). */
+export interface RunSink {
+  recordNode(node: NodeStatus): void;
+  recordChild(parentId: string, childId: string): void;
+  writeStatus(status: Omit<WorkflowStatus, "nodes">): void;
+  flush(): void;
+}
+
+export class RunJournal implements RunSink {
   /** Nodes changed since the last write: a node that changes several times in a tick is written once. */
   private pendingNodes = new Map<string, NodeStatus>();
   private pendingChildren: string[] = [];

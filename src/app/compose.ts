@@ -1,0 +1,117 @@
+import { hostname } from "node:os";
+import type { Logger, Probot } from "probot";
+import type { GitHubPort } from "../core/ports/github.js";
+import type { Store } from "../core/ports/store.js";
+import { OctokitGitHub } from "../github/octokit-github.js";
+import { webhookHandlers } from "../handlers/webhooks.js";
+import { openStore } from "../store/index.js";
+import { acceptEvent } from "./accept-event.js";
+import { BlobCache } from "./config-source.js";
+import { DEFAULT_LIMITS, type AppContext, type AppLimits } from "./context.js";
+import { AppMetrics } from "./metrics.js";
+import { NodeSlots } from "./node-slots.js";
+import { recoverRuns, redeliverFailed } from "./recovery.js";
+import { Worker } from "./worker.js";
+
+export interface ServerConfig {
+  dataDir: string;
+  databaseUrl?: string;
+  limits: AppLimits;
+  /** This replica's identity: a restarted replica with the same id takes its own runs back at once. */
+  workerId: string;
+  /** GitHub's web URL, for clone URLs. */
+  webUrl: string;
+  redeliverIntervalMs: number;
+  pollMs: number;
+}
+
+/** Server configuration from the environment (`.env.example` documents each variable). */
+export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
+  const num = (name: string, dflt: number) => {
+    const v = env[name];
+    if (v === undefined || v === "") return dflt;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`${name}=${v}: expected a non-negative number`);
+    return n;
+  };
+  const gheHost = env.GHE_HOST;
+  return {
+    dataDir: env.TIPHYS_DATA_DIR || ".tiphys-data",
+    databaseUrl: env.DATABASE_URL || undefined,
+    limits: {
+      ...DEFAULT_LIMITS,
+      maxRunningNodes: num("TIPHYS_MAX_RUNNING_NODES", DEFAULT_LIMITS.maxRunningNodes),
+      maxRunsPerInstallation: num("TIPHYS_MAX_RUNS_PER_INSTALLATION", DEFAULT_LIMITS.maxRunsPerInstallation),
+      maxRuns: num("TIPHYS_MAX_RUNS", DEFAULT_LIMITS.maxRuns),
+      checkRunDebounceMs: num("TIPHYS_CHECK_RUN_DEBOUNCE_MS", DEFAULT_LIMITS.checkRunDebounceMs),
+      runLeaseMs: num("TIPHYS_RUN_LEASE_MS", DEFAULT_LIMITS.runLeaseMs),
+    },
+    workerId: env.TIPHYS_REPLICA_ID || hostname(),
+    webUrl: gheHost ? `${env.GHE_PROTOCOL || "https"}://${gheHost}` : "https://github.com",
+    redeliverIntervalMs: num("TIPHYS_REDELIVER_INTERVAL", 600) * 1000,
+    pollMs: num("TIPHYS_POLL_MS", 1000),
+  };
+}
+
+export interface ComposedApp {
+  ctx: AppContext;
+  worker: Worker;
+  store: Store;
+  metrics: AppMetrics;
+  appFn: ReturnType<typeof webhookHandlers>;
+  /** Resumes interrupted runs, starts the worker and the periodic redelivery. */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The one composition root of the App: adapters built here and handed to the use-cases. */
+export async function composeApp(opts: { probot: Probot; config: ServerConfig; log: Logger; github?: GitHubPort; store?: Store; metrics?: AppMetrics }): Promise<ComposedApp> {
+  const { config } = opts;
+  const metrics = opts.metrics ?? new AppMetrics({ defaultMetrics: true });
+  const store = opts.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  const github =
+    opts.github ??
+    new OctokitGitHub({
+      auth: (id) => opts.probot.auth(id) as never,
+      webUrl: config.webUrl,
+      onRateLimit: (remaining, id) => metrics.rateLimitRemaining.set({ installation: String(id ?? 0) }, remaining),
+    });
+  const ctx: AppContext = {
+    github,
+    store,
+    dataDir: config.dataDir,
+    log: opts.log,
+    metrics,
+    limits: config.limits,
+    workerId: config.workerId,
+    blobs: new BlobCache(),
+    slots: new NodeSlots(config.limits.maxRunningNodes),
+    now: () => new Date(),
+  };
+  const worker = new Worker(ctx, { pollMs: config.pollMs });
+  const appFn = webhookHandlers((ev) => acceptEvent(ctx, ev, () => worker.wake()));
+  let redeliverTimer: NodeJS.Timeout | undefined;
+  return {
+    ctx,
+    worker,
+    store,
+    metrics,
+    appFn,
+    async start() {
+      await recoverRuns(ctx, { embedded: !config.databaseUrl });
+      worker.start();
+      const redeliver = () =>
+        void redeliverFailed(ctx).catch((err) => ctx.log.warn({ err }, "redelivering failed webhook deliveries failed"));
+      redeliver();
+      if (config.redeliverIntervalMs > 0) {
+        redeliverTimer = setInterval(redeliver, config.redeliverIntervalMs);
+        redeliverTimer.unref();
+      }
+    },
+    async close() {
+      if (redeliverTimer) clearInterval(redeliverTimer);
+      await worker.stop();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import type { Logger } from "probot";
+import type { GitHubPort, RepoRef } from "../core/ports/github.js";
+import type { Store } from "../core/ports/store.js";
+import type { BlobCache } from "./config-source.js";
+import type { AppMetrics } from "./metrics.js";
+import type { NodeSlots } from "./node-slots.js";
+
+export interface AppLimits {
+  /** Nodes (processes) running at once in this replica, over every run. */
+  maxRunningNodes: number;
+  /** Runs executing at once per installation (fair share). */
+  maxRunsPerInstallation: number;
+  /** Runs executing at once in this replica. */
+  maxRuns: number;
+  /** The least time between two updates of one check run while it is in progress. */
+  checkRunDebounceMs: number;
+  /** A run's lease: another replica takes it over when its owner stops renewing. */
+  runLeaseMs: number;
+}
+
+export const DEFAULT_LIMITS: AppLimits = {
+  maxRunningNodes: 8,
+  maxRunsPerInstallation: 2,
+  maxRuns: 8,
+  checkRunDebounceMs: 10_000,
+  runLeaseMs: 60_000,
+};
+
+/** What every use-case gets: the ports, this replica's identity and its limits. No globals. */
+export interface AppContext {
+  github: GitHubPort;
+  store: Store;
+  dataDir: string;
+  log: Logger;
+  metrics: AppMetrics;
+  limits: AppLimits;
+  workerId: string;
+  blobs: BlobCache;
+  slots: NodeSlots;
+  /** Also told of each run's progress (the terminal in `tiphys local`). */
+  observe?: (run: import("../core/ports/store.js").RunRow) => import("../engine/runtime/reporter.js").Reporter | undefined;
+  /** Told which triggers matched and which did not, for each event (the terminal in `tiphys local`). */
+  onPlanned?: (result: { runs: Array<{ id: string; workflowName: string; meta: Record<string, unknown> }>; skipped: Array<{ name: string; reason: string }>; problems: Array<{ message: string }> }) => void;
+  /** Where a check run's "Details" link points (none when unset). */
+  publicUrl?: string;
+  now(): Date;
+}
+
+/** A repository named by a webhook payload. */
+export function repoOf(payload: { repository?: { name: string; owner: { login: string } }; installation?: { id: number } }): RepoRef | undefined {
+  if (!payload.repository || !payload.installation) return undefined;
+  return { owner: payload.repository.owner.login, name: payload.repository.name, installationId: payload.installation.id };
+}

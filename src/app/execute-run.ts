@@ -1,0 +1,182 @@
+import { join } from "node:path";
+import type { RepoRef } from "../core/ports/github.js";
+import type { RunRow } from "../core/ports/store.js";
+import type { CloneOptions } from "../engine/artifacts/git-port.js";
+import { LocalArtifactRepository } from "../engine/artifacts/local-repository.js";
+import { LocalExecutor } from "../engine/executors/local.js";
+import { loadCatalogFromTexts } from "../engine/model/catalog.js";
+import type { NodeStatus, WorkflowStatus } from "../engine/model/types.js";
+import type { Reporter } from "../engine/runtime/reporter.js";
+import { MemoStore } from "../engine/runtime/memo.js";
+import { WorkflowRun } from "../engine/runtime/operator.js";
+import { cloneAt } from "../repo/git.js";
+import { CheckRunReporter } from "./check-run-reporter.js";
+import { readRepoConfig } from "./config-source.js";
+import type { AppContext } from "./context.js";
+import { SlottedExecutor } from "./node-slots.js";
+import { StoreRunSink } from "./store-run-sink.js";
+
+const FINISHED = new Set(["Succeeded", "Failed", "Error"]);
+const LEAF_TYPES = new Set(["Pod", "Container", "HTTP", "Plugin", "Suspend"]);
+
+export const CANCEL_NS = "cancel";
+
+export function repoOfRun(row: RunRow): RepoRef {
+  const [owner, name] = row.repo.split("/");
+  return { owner, name, installationId: row.installationId };
+}
+
+/**
+ * A node that was running when its replica died did not finish: Argo calls such a node Error. The
+ * retry node above it (if any) then decides, by its retryStrategy, whether to try again.
+ */
+export function markInterrupted(nodes: Record<string, NodeStatus>, at: Date): Record<string, NodeStatus> {
+  const out: Record<string, NodeStatus> = {};
+  for (const [id, n] of Object.entries(nodes)) {
+    if (LEAF_TYPES.has(n.type) && n.type !== "Suspend" && (n.phase === "Running" || n.phase === "Pending")) {
+      out[id] = { ...n, phase: "Error", message: "interrupted", finishedAt: at.toISOString() };
+    } else out[id] = n;
+  }
+  return out;
+}
+
+function sameRepo(url: string, repo: RepoRef): boolean {
+  const m = /^(?:https?:\/\/[^/]+\/|git@[^:]+:)([^/]+)\/([^/]+?)(?:\.git)?\/?$/.exec(url);
+  return !!m && m[1].toLowerCase() === repo.owner.toLowerCase() && m[2].toLowerCase() === repo.name.toLowerCase();
+}
+
+/** Completes a run that was cancelled before it started. */
+async function finishWithoutRunning(ctx: AppContext, row: RunRow, phase: "Failed" | "Error", message: string, cancelled: boolean): Promise<void> {
+  const now = ctx.now();
+  await ctx.store.updateRun(row.id, { phase, message, finishedAt: now });
+  if (row.checkRunId) {
+    await ctx.github.updateCheckRun(repoOfRun(row), row.checkRunId, {
+      status: "completed",
+      conclusion: cancelled ? "cancelled" : "failure",
+      completedAt: now.toISOString(),
+      output: { title: cancelled ? "Cancelled" : `Error: ${message}`.slice(0, 200), summary: message },
+    });
+  }
+  ctx.metrics.runsFinished.inc({ phase });
+}
+
+/**
+ * Executes (or continues) a stored run in this replica: node states go to the store as they change,
+ * progress to the run's check run. A run that another replica began and abandoned continues here,
+ * reusing its finished nodes.
+ */
+export async function executeRun(ctx: AppContext, runId: string): Promise<WorkflowStatus | undefined> {
+  const row = await ctx.store.getRun(runId);
+  if (!row || FINISHED.has(row.phase)) return undefined;
+  // Another replica is executing it and still renewing its lease.
+  if (row.ownerId && row.ownerId !== ctx.workerId && row.leaseUntil && row.leaseUntil > ctx.now()) return undefined;
+  const repo = repoOfRun(row);
+  const log = ctx.log.child({ run: row.id, repo: row.repo, sha: row.headSha });
+  if (await ctx.store.getValue(CANCEL_NS, row.id)) {
+    await finishWithoutRunning(ctx, row, "Failed", "cancelled before it started", true);
+    return undefined;
+  }
+  await ctx.store.updateRun(row.id, { ownerId: ctx.workerId, leaseUntil: new Date(ctx.now().getTime() + ctx.limits.runLeaseMs) });
+
+  const configSha = String(row.meta.configSha ?? row.headSha);
+  const config = await readRepoConfig(ctx.github, repo, configSha, ctx.blobs);
+  const { catalog } = loadCatalogFromTexts(config.files);
+  const previous = markInterrupted(await ctx.store.loadNodes(row.id), ctx.now());
+
+  const dir = join(ctx.dataDir, "runs", row.id);
+  const secrets: string[] = [];
+  let token: { token: string; expiresAt: string } | undefined;
+  const cloneGit = async (opts: CloneOptions) => {
+    if (!sameRepo(opts.repo, repo) || opts.auth) return cloneAt(opts);
+    // The repo's own checkout gets a short-lived installation token, passed to git as a credential
+    // (never in the URL) and masked wherever output is shown.
+    if (!token || Date.parse(token.expiresAt) - Date.now() < 5 * 60_000) {
+      token = await ctx.github.createInstallationToken(repo.installationId);
+      secrets.push(token.token);
+    }
+    return cloneAt({ ...opts, auth: { username: "x-access-token", password: token.token } });
+  };
+
+  const sink = new StoreRunSink(ctx.store, row.id, (err) => log.error({ err }, "storing node states failed"));
+  // The reporter is built before the run it reports on.
+  const runRef: { current?: WorkflowRun } = {};
+  const reporter = new CheckRunReporter({
+    github: ctx.github,
+    repo,
+    checkRunId: row.checkRunId ?? 0,
+    workflowName: row.workflowName,
+    runId: row.id,
+    debounceMs: ctx.limits.checkRunDebounceMs,
+    logsDir: join(dir, "logs"),
+    secrets: () => secrets,
+    nodes: () => Object.fromEntries(runRef.current?.nodes ?? []),
+    onError: (err) => log.warn({ err }, "updating the check run failed"),
+    onNodeFinished: (n) => {
+      if (n.type === "Pod" && n.startedAt && n.finishedAt) {
+        ctx.metrics.nodeSeconds.observe({ type: n.type, phase: n.phase }, (Date.parse(n.finishedAt) - Date.parse(n.startedAt)) / 1000);
+      }
+    },
+  });
+  const watcher = ctx.observe?.(row);
+  const checkReporter = row.checkRunId ? reporter : undefined;
+  const reporters: Reporter[] = [checkReporter, watcher].filter((r): r is Reporter => !!r);
+  const tee: Reporter = {
+    nodeUpdated: (n) => reporters.forEach((r) => r.nodeUpdated?.(n)),
+    log: (n, s, l) => reporters.forEach((r) => r.log?.(n, s, l)),
+    workflowUpdated: (s) => reporters.forEach((r) => r.workflowUpdated?.(s)),
+    warn: (m) => reporters.forEach((r) => r.warn?.(m)),
+  };
+  const executor = new SlottedExecutor(new LocalExecutor({ workDir: join(dir, "sandboxes") }), ctx.slots);
+  const run = new WorkflowRun({
+    workflow: row.workflow,
+    catalog,
+    executor,
+    reporter: tee,
+    journal: sink,
+    artifacts: new LocalArtifactRepository(join(dir, "artifacts"), { cloneGit }),
+    memo: new MemoStore(join(ctx.dataDir, "memo")),
+    previousNodes: previous,
+    uid: row.workflow.metadata.uid,
+    createdAt: row.createdAt,
+    logsDir: join(dir, "logs"),
+  });
+  runRef.current = run;
+  if (row.startedAt) run.status.startedAt = row.startedAt.toISOString();
+
+  let cancelled = false;
+  const watch = setInterval(() => {
+    void (async () => {
+      try {
+        await ctx.store.renewRunLeases(ctx.workerId, ctx.limits.runLeaseMs);
+        if (!cancelled && (await ctx.store.getValue(CANCEL_NS, row.id))) {
+          cancelled = true;
+          log.info("run cancelled");
+          run.stop("Terminate");
+        }
+      } catch (err) {
+        log.warn({ err }, "renewing the run lease failed");
+      }
+    })();
+  }, Math.min(2_000, ctx.limits.runLeaseMs / 3));
+  ctx.metrics.runsActive.inc();
+  let status: WorkflowStatus;
+  try {
+    const { mkdir } = await import("node:fs/promises");
+    await mkdir(join(dir, "logs"), { recursive: true });
+    status = await run.execute();
+  } catch (err) {
+    log.error({ err }, "run failed to execute");
+    status = { ...run.snapshot(), phase: "Error", message: (err as Error).message, finishedAt: ctx.now().toISOString() };
+    sink.writeStatus(status);
+  } finally {
+    clearInterval(watch);
+    ctx.metrics.runsActive.dec();
+  }
+  ctx.metrics.runsFinished.inc({ phase: status.phase });
+  await sink.drain();
+  if (row.checkRunId) await reporter.finish(status, { cancelled });
+  await ctx.store.updateRun(row.id, { phase: status.phase, message: status.message, ownerId: undefined, leaseUntil: undefined });
+  await ctx.store.deleteValue(CANCEL_NS, row.id);
+  log.info({ phase: status.phase }, "run finished");
+  return status;
+}

@@ -1,0 +1,119 @@
+import { ConfigError, ExternalError } from "../core/errors.js";
+import type { Job } from "../core/ports/store.js";
+import type { AppContext } from "./context.js";
+import { executeRun } from "./execute-run.js";
+import { processEvent, type EventJob } from "./on-event.js";
+
+export interface WorkerOptions {
+  pollMs?: number;
+  /** Extra job kinds (the scheduler's). */
+  handlers?: Record<string, (ctx: AppContext, job: Job) => Promise<void>>;
+}
+
+const MAX_ATTEMPTS = 5;
+/** Run jobs stay claimed while the run executes; the run's own lease decides adoption, not this. */
+const RUN_JOB_LEASE_MS = 24 * 3600_000;
+const EVENT_JOB_LEASE_MS = 5 * 60_000;
+
+/**
+ * Takes jobs from the store's queue and does them: webhooks (short) and runs (long). Events go
+ * first; runs respect the replica's run limit and each installation's fair share.
+ */
+export class Worker {
+  private timer: NodeJS.Timeout | undefined;
+  private active = new Set<Promise<void>>();
+  private activeRuns = 0;
+  private stopped = true;
+  private polling = false;
+  private wakeRequested = false;
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly opts: WorkerOptions = {},
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Looks at the queue now (after an enqueue in this replica) instead of at the next poll. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.polling) this.wakeRequested = true;
+    else this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  /** Waits for the jobs in hand (tests, graceful shutdown). */
+  async idle(): Promise<void> {
+    while (this.active.size > 0 || this.polling) await Promise.race([...this.active, new Promise((r) => setTimeout(r, 10))]);
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.poll(), ms);
+    this.timer.unref?.();
+  }
+
+  private async poll(): Promise<void> {
+    if (this.stopped || this.polling) return;
+    this.polling = true;
+    this.wakeRequested = false;
+    try {
+      const events = await this.ctx.store.claimJobs({ worker: this.ctx.workerId, limit: 16, leaseMs: EVENT_JOB_LEASE_MS, kinds: ["event", "cron", "redeliver"] });
+      for (const job of events) this.track(job);
+      const free = this.ctx.limits.maxRuns - this.activeRuns;
+      if (free > 0) {
+        const runs = await this.ctx.store.claimJobs({
+          worker: this.ctx.workerId,
+          limit: free,
+          leaseMs: RUN_JOB_LEASE_MS,
+          perInstallationLimit: this.ctx.limits.maxRunsPerInstallation,
+          kinds: ["run"],
+        });
+        for (const job of runs) this.track(job);
+      }
+      this.ctx.metrics.jobsQueued.set(await this.ctx.store.countJobs("queued"));
+    } catch (err) {
+      this.ctx.log.error({ err }, "claiming jobs failed");
+    } finally {
+      this.polling = false;
+    }
+    if (!this.stopped) this.schedule(this.wakeRequested ? 0 : (this.opts.pollMs ?? 1000));
+  }
+
+  private track(job: Job): void {
+    const isRun = job.kind === "run";
+    if (isRun) this.activeRuns++;
+    const p = this.perform(job).finally(() => {
+      if (isRun) this.activeRuns--;
+      this.active.delete(p);
+      this.wake();
+    });
+    this.active.add(p);
+  }
+
+  private async perform(job: Job): Promise<void> {
+    const log = this.ctx.log.child({ job: job.id, kind: job.kind });
+    try {
+      if (job.kind === "event") await processEvent(this.ctx, job.payload as EventJob);
+      else if (job.kind === "run") await executeRun(this.ctx, (job.payload as { runId: string }).runId);
+      else if (this.opts.handlers?.[job.kind]) await this.opts.handlers[job.kind](this.ctx, job);
+      else throw new ConfigError(`unknown job kind "${job.kind}"`);
+      await this.ctx.store.completeJob(job.id, this.ctx.workerId);
+      if (job.deliveryId) await this.ctx.store.markDelivery(job.deliveryId, "done");
+    } catch (err) {
+      const e = err as Error;
+      const final = err instanceof ConfigError || job.attempts >= MAX_ATTEMPTS;
+      const delay = err instanceof ExternalError && err.retryAfterMs !== undefined ? err.retryAfterMs : Math.min(60_000, 1000 * 2 ** job.attempts);
+      log.warn({ err: e, attempts: job.attempts, final }, "job failed");
+      await this.ctx.store.failJob(job.id, this.ctx.workerId, e.message, final ? undefined : new Date(this.ctx.now().getTime() + delay));
+      if (final && job.deliveryId) await this.ctx.store.markDelivery(job.deliveryId, "failed", e.message);
+    }
+  }
+}

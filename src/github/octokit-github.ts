@@ -1,0 +1,252 @@
+import type { ProbotOctokit } from "probot";
+import { ExternalError } from "../core/errors.js";
+import type {
+  CheckRunInfo,
+  CheckRunInput,
+  CommentInfo,
+  GitHubPort,
+  PullRequestInfo,
+  Reaction,
+  RepoRef,
+  TreeEntry,
+  WebhookDeliveryInfo,
+} from "../core/ports/github.js";
+
+type Octokit = InstanceType<typeof ProbotOctokit>;
+
+export interface OctokitGitHubOptions {
+  /** An Octokit authenticated as the installation, or as the App itself when no id is given (Probot's `auth`). */
+  auth(installationId?: number): Promise<Octokit>;
+  /** The web host for clone URLs: https://github.com, or the GHE host. */
+  webUrl: string;
+  /** Told the remaining rate limit after every response that carries it (for /metrics). */
+  onRateLimit?(remaining: number, installationId?: number): void;
+}
+
+/** Octokit errors become ExternalError with the status and, for rate limits, when to try again. */
+function translate(err: unknown, what: string): never {
+  const e = err as { status?: number; message?: string; response?: { headers?: Record<string, string | undefined> } };
+  if (typeof e?.status !== "number") throw new ExternalError(`GitHub: ${what} failed: ${e?.message ?? String(err)}`, "github", { cause: err });
+  const headers = e.response?.headers ?? {};
+  let retryAfterMs: number | undefined;
+  if (headers["retry-after"]) retryAfterMs = Number(headers["retry-after"]) * 1000;
+  else if (headers["x-ratelimit-remaining"] === "0" && headers["x-ratelimit-reset"]) {
+    retryAfterMs = Math.max(0, Number(headers["x-ratelimit-reset"]) * 1000 - Date.now());
+  }
+  throw new ExternalError(`GitHub: ${what} failed with HTTP ${e.status}: ${(e.message ?? "").split("\n")[0]}`, "github", {
+    cause: err,
+    status: e.status,
+    retryAfterMs,
+  });
+}
+
+const toCheck = (c: { id: number; name: string; head_sha: string; status: string | null; conclusion?: string | null; external_id?: string | null }): CheckRunInfo => ({
+  id: c.id,
+  name: c.name,
+  headSha: c.head_sha,
+  status: (c.status ?? "queued") as CheckRunInfo["status"],
+  conclusion: (c.conclusion ?? null) as CheckRunInfo["conclusion"],
+  externalId: c.external_id ?? null,
+});
+
+function checkBody(input: Partial<CheckRunInput>): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  if (input.name !== undefined) body.name = input.name;
+  if (input.headSha !== undefined) body.head_sha = input.headSha;
+  if (input.status !== undefined) body.status = input.status;
+  if (input.conclusion !== undefined) body.conclusion = input.conclusion;
+  if (input.externalId !== undefined) body.external_id = input.externalId;
+  if (input.detailsUrl !== undefined) body.details_url = input.detailsUrl;
+  if (input.startedAt !== undefined) body.started_at = input.startedAt;
+  if (input.completedAt !== undefined) body.completed_at = input.completedAt;
+  if (input.output !== undefined) body.output = input.output;
+  if (input.actions !== undefined) body.actions = input.actions;
+  return body;
+}
+
+/** The GitHubPort over Probot's Octokit: the only module that talks to the GitHub API. */
+export class OctokitGitHub implements GitHubPort {
+  private clients = new Map<number, { octokit: Octokit; at: number }>();
+
+  constructor(private readonly opts: OctokitGitHubOptions) {}
+
+  private async client(installationId?: number): Promise<Octokit> {
+    const key = installationId ?? 0;
+    const hit = this.clients.get(key);
+    // Probot's auth caches installation tokens itself; keeping the client avoids rebuilding its plugins.
+    if (hit && Date.now() - hit.at < 30 * 60_000) return hit.octokit;
+    const octokit = await this.opts.auth(installationId);
+    octokit.hook.after("request", (response) => {
+      const remaining = response.headers["x-ratelimit-remaining"];
+      if (remaining !== undefined) this.opts.onRateLimit?.(Number(remaining), installationId);
+    });
+    this.clients.set(key, { octokit, at: Date.now() });
+    return octokit;
+  }
+
+  private async call<T>(repo: RepoRef | number | undefined, what: string, fn: (o: Octokit) => Promise<T>): Promise<T> {
+    const id = typeof repo === "number" ? repo : repo?.installationId;
+    const octokit = await this.client(id);
+    try {
+      return await fn(octokit);
+    } catch (err) {
+      translate(err, what);
+    }
+  }
+
+  async getRepo(repo: RepoRef) {
+    const { data } = await this.call(repo, "reading the repository", (o) => o.rest.repos.get({ owner: repo.owner, repo: repo.name }));
+    return { defaultBranch: data.default_branch, private: data.private };
+  }
+
+  async getBranchSha(repo: RepoRef, branch: string) {
+    const { data } = await this.call(repo, `reading branch ${branch}`, (o) => o.rest.git.getRef({ owner: repo.owner, repo: repo.name, ref: `heads/${branch}` }));
+    return data.object.sha;
+  }
+
+  async getTree(repo: RepoRef, sha: string) {
+    const { data } = await this.call(repo, `reading the tree of ${sha}`, (o) =>
+      o.rest.git.getTree({ owner: repo.owner, repo: repo.name, tree_sha: sha, recursive: "1" }),
+    );
+    const entries: TreeEntry[] = data.tree.map((t) => ({ path: t.path ?? "", type: t.type as TreeEntry["type"], sha: t.sha ?? "", size: t.size }));
+    return { sha: data.sha, entries, truncated: data.truncated };
+  }
+
+  async getBlob(repo: RepoRef, sha: string) {
+    const { data } = await this.call(repo, `reading blob ${sha}`, (o) => o.rest.git.getBlob({ owner: repo.owner, repo: repo.name, file_sha: sha }));
+    return Buffer.from(data.content, data.encoding === "base64" ? "base64" : "utf8");
+  }
+
+  async compareFiles(repo: RepoRef, base: string, head: string) {
+    const { data } = await this.call(repo, `comparing ${base}...${head}`, (o) =>
+      o.rest.repos.compareCommitsWithBasehead({ owner: repo.owner, repo: repo.name, basehead: `${base}...${head}` }),
+    );
+    const files = new Set<string>();
+    for (const f of data.files ?? []) {
+      files.add(f.filename);
+      if (f.previous_filename) files.add(f.previous_filename);
+    }
+    return [...files];
+  }
+
+  async pullRequestFiles(repo: RepoRef, number: number) {
+    const files = await this.call(repo, `listing the files of #${number}`, (o) =>
+      o.paginate(o.rest.pulls.listFiles, { owner: repo.owner, repo: repo.name, pull_number: number, per_page: 100 }),
+    );
+    const out = new Set<string>();
+    for (const f of files) {
+      out.add(f.filename);
+      if (f.previous_filename) out.add(f.previous_filename);
+    }
+    return [...out];
+  }
+
+  async getPullRequest(repo: RepoRef, number: number): Promise<PullRequestInfo> {
+    const { data } = await this.call(repo, `reading #${number}`, (o) => o.rest.pulls.get({ owner: repo.owner, repo: repo.name, pull_number: number }));
+    return {
+      number: data.number,
+      headSha: data.head.sha,
+      headRef: data.head.ref,
+      headRepo: data.head.repo?.full_name ?? "",
+      baseRef: data.base.ref,
+      baseSha: data.base.sha,
+      author: data.user?.login ?? "",
+      fromFork: (data.head.repo?.full_name ?? "") !== data.base.repo.full_name,
+      state: data.state,
+    };
+  }
+
+  async createCheckRun(repo: RepoRef, input: CheckRunInput) {
+    const { data } = await this.call(repo, `creating check run ${input.name}`, (o) =>
+      o.request("POST /repos/{owner}/{repo}/check-runs", { owner: repo.owner, repo: repo.name, ...checkBody(input) } as never),
+    );
+    return toCheck(data as never);
+  }
+
+  async updateCheckRun(repo: RepoRef, id: number, input: Partial<CheckRunInput>) {
+    await this.call(repo, `updating check run ${id}`, (o) =>
+      o.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", { owner: repo.owner, repo: repo.name, check_run_id: id, ...checkBody(input) } as never),
+    );
+  }
+
+  async findCheckRuns(repo: RepoRef, sha: string, name: string) {
+    const { data } = await this.call(repo, `listing check runs of ${sha}`, (o) =>
+      o.rest.checks.listForRef({ owner: repo.owner, repo: repo.name, ref: sha, check_name: name, filter: "latest" }),
+    );
+    return data.check_runs.map(toCheck);
+  }
+
+  async listComments(repo: RepoRef, issue: number): Promise<CommentInfo[]> {
+    const list = await this.call(repo, `listing comments of #${issue}`, (o) =>
+      o.paginate(o.rest.issues.listComments, { owner: repo.owner, repo: repo.name, issue_number: issue, per_page: 100 }),
+    );
+    return list.map((c) => ({ id: c.id, body: c.body ?? "", author: c.user?.login ?? "" }));
+  }
+
+  async createComment(repo: RepoRef, issue: number, body: string) {
+    const { data } = await this.call(repo, `commenting on #${issue}`, (o) => o.rest.issues.createComment({ owner: repo.owner, repo: repo.name, issue_number: issue, body }));
+    return { id: data.id, body: data.body ?? "", author: data.user?.login ?? "" };
+  }
+
+  async updateComment(repo: RepoRef, id: number, body: string) {
+    await this.call(repo, `editing comment ${id}`, (o) => o.rest.issues.updateComment({ owner: repo.owner, repo: repo.name, comment_id: id, body }));
+  }
+
+  async reactToComment(repo: RepoRef, commentId: number, reaction: Reaction) {
+    await this.call(repo, `reacting to comment ${commentId}`, (o) =>
+      o.rest.reactions.createForIssueComment({ owner: repo.owner, repo: repo.name, comment_id: commentId, content: reaction }),
+    );
+  }
+
+  async getPermission(repo: RepoRef, user: string) {
+    try {
+      const octokit = await this.client(repo.installationId);
+      const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ owner: repo.owner, repo: repo.name, username: user });
+      return data.permission;
+    } catch (err) {
+      // Not a collaborator at all: no permission, which is an answer, not a failure.
+      if ((err as { status?: number }).status === 404) return "none";
+      translate(err, `reading the permission of ${user}`);
+    }
+  }
+
+  async createInstallationToken(installationId: number) {
+    const { data } = await this.call(undefined, "creating an installation token", (o) =>
+      o.rest.apps.createInstallationAccessToken({ installation_id: installationId }),
+    );
+    return { token: data.token, expiresAt: data.expires_at };
+  }
+
+  cloneUrl(repo: RepoRef): string {
+    return `${this.opts.webUrl.replace(/\/$/, "")}/${repo.owner}/${repo.name}.git`;
+  }
+
+  async listDeliveries(opts: { since: Date; limit: number }): Promise<WebhookDeliveryInfo[]> {
+    const out: WebhookDeliveryInfo[] = [];
+    const octokit = await this.client(undefined);
+    try {
+      for await (const page of octokit.paginate.iterator(octokit.rest.apps.listWebhookDeliveries, { per_page: 100 })) {
+        for (const d of page.data) {
+          if (new Date(d.delivered_at) < opts.since || out.length >= opts.limit) return out;
+          out.push({
+            id: d.id,
+            guid: d.guid,
+            event: d.event,
+            action: d.action,
+            status: d.status,
+            statusCode: d.status_code,
+            deliveredAt: d.delivered_at,
+            redelivery: d.redelivery,
+          });
+        }
+      }
+    } catch (err) {
+      translate(err, "listing webhook deliveries");
+    }
+    return out;
+  }
+
+  async redeliver(deliveryId: number) {
+    await this.call(undefined, `redelivering ${deliveryId}`, (o) => o.rest.apps.redeliverWebhookDelivery({ delivery_id: deliveryId }));
+  }
+}

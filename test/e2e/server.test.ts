@@ -1,0 +1,267 @@
+/**
+ * End to end: the real server process (as `npm start` runs it) against the loopback fake of GitHub's
+ * REST API (GHE_HOST), receiving signed webhooks over HTTP.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startFakeGitHub, type FakeGitHub } from "../helpers/fake-github.js";
+import { createRepo, type GitFixture } from "../helpers/git-fixture.js";
+import { examplePayload, retarget, sendWebhook, type WebhookPayload } from "../helpers/webhooks.js";
+import { testWorkRoot } from "../support/work-root.js";
+import { startServer, WEBHOOK_SECRET, writePrivateKey, type ServerProcess } from "./server-process.js";
+
+const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const APP_ID = 4242;
+const INSTALLATION = 77;
+const OWNER = "octo-org";
+const NAME = "service";
+
+const ROOT = testWorkRoot(REPO_ROOT, `e2e-server-${process.pid}`);
+const markers = join(ROOT, "markers");
+
+const ciWorkflow = (name: string, script: string) => `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  generateName: ${name}-
+  annotations:
+    tiphys.io/on: push, pull_request
+spec:
+  entrypoint: main
+  arguments:
+    parameters:
+      - name: sha
+      - name: branch
+  templates:
+    - name: main
+      steps:
+        - - name: build
+            template: sh
+    - name: sh
+      script:
+        image: alpine
+        command: [sh]
+        source: |
+${script
+  .split("\n")
+  .map((l) => "          " + l)
+  .join("\n")}
+`;
+
+let fake: FakeGitHub;
+let repo: GitFixture;
+let server: ServerProcess | undefined;
+let env: Record<string, string>;
+let dataDir: string;
+let deliveries = 0;
+
+beforeAll(async () => {
+  rmSync(ROOT, { recursive: true, force: true });
+  mkdirSync(markers, { recursive: true });
+  fake = await startFakeGitHub({ appId: APP_ID });
+  repo = await createRepo({ ".tiphys/ci.yaml": ciWorkflow("ci", 'echo "building {{workflow.parameters.branch}} at {{workflow.parameters.sha}}"'), "README.md": "hi\n" });
+  fake.addRepo({ owner: OWNER, name: NAME, gitDir: repo.dir, defaultBranch: "main", installationId: INSTALLATION });
+  fake.setPermission(OWNER, NAME, "maintainer", "admin");
+  fake.setPermission(OWNER, NAME, "outsider", "read");
+  env = {
+    APP_ID: String(APP_ID),
+    PRIVATE_KEY_PATH: writePrivateKey(join(ROOT, "keys")),
+    WEBHOOK_SECRET,
+    GHE_HOST: fake.host,
+    GHE_PROTOCOL: "http",
+    TIPHYS_CHECK_RUN_DEBOUNCE_MS: "200",
+    TIPHYS_POLL_MS: "50",
+    TIPHYS_REPLICA_ID: "e2e-replica",
+    TIPHYS_RUN_LEASE_MS: "3000",
+  };
+});
+
+afterEach(async () => {
+  await server?.stop();
+  server = undefined;
+});
+
+afterAll(async () => {
+  await fake?.close();
+  await repo?.cleanup();
+  rmSync(ROOT, { recursive: true, force: true });
+});
+
+async function boot(name: string): Promise<ServerProcess> {
+  dataDir = join(ROOT, name);
+  server = await startServer({ env: { ...env, TIPHYS_DATA_DIR: dataDir } });
+  return server;
+}
+
+function pushPayload(sha: string, before: string): WebhookPayload {
+  return retarget(examplePayload("push"), { owner: OWNER, name: NAME, installationId: INSTALLATION, sha, before, ref: "main" });
+}
+
+const checkRunsNamed = (name: string) => fake.checkRuns(OWNER, NAME).filter((c) => c.name === name);
+
+/** The completed check runs of this name (at this commit), once there is one. */
+async function waitCompleted(name: string, sha?: string, timeoutMs = 20_000) {
+  return fake.waitFor(() => {
+    const done = checkRunsNamed(name).filter((c) => c.status === "completed" && (!sha || c.head_sha === sha));
+    return done.length > 0 ? done : undefined;
+  }, timeoutMs);
+}
+
+describe("tiphys server (npm start) against a loopback GitHub", () => {
+  it("a push becomes a check run: queued at once, in progress, completed with the conclusion", async () => {
+    const s = await boot("push");
+    const before = repo.sha;
+    const sha = await repo.commit({ "src/app.txt": "v1\n" }, "change");
+    const res = await sendWebhook({ url: s.webhookUrl, secret: WEBHOOK_SECRET, event: "push", payload: pushPayload(sha, before), deliveryId: `d-${++deliveries}` });
+    expect(res.status).toBe(200);
+    const [check] = await waitCompleted("tiphys/workflow/ci", sha);
+    expect(check.conclusion).toBe("success");
+    const statuses = check.history.map((h: { status: string }) => h.status);
+    expect(statuses[0]).toBe("queued");
+    expect(statuses).toContain("in_progress");
+    expect(statuses[statuses.length - 1]).toBe("completed");
+    expect(check.output.title).toMatch(/Succeeded/);
+    // Config came from one tree call and blob calls, never a clone; every call was authenticated.
+    expect(fake.requests.some((r) => r.path.includes("/git/trees/"))).toBe(true);
+    expect(fake.unhandled).toEqual([]);
+    const metrics = await (await fetch(`${s.url}/metrics`)).text();
+    expect(metrics).toMatch(/tiphys_webhooks_received_total\{event="push",outcome="queued"\} 1/);
+    expect(metrics).toMatch(/tiphys_runs_finished_total\{phase="Succeeded"\} 1/);
+  });
+
+  it("a forged signature gets 400 and nothing is stored or run; the same delivery signed right then runs", async () => {
+    const s = await boot("forged");
+    const before = repo.sha;
+    const sha = await repo.commit({ "src/app.txt": "v2\n" }, "forged");
+    const id = `d-${++deliveries}`;
+    const repoRequests = () => fake.requests.filter((r) => r.path.startsWith("/repos/")).length;
+    const requestsBefore = repoRequests();
+    const forged = await sendWebhook({ url: s.webhookUrl, secret: WEBHOOK_SECRET, event: "push", payload: pushPayload(sha, before), deliveryId: id, badSignature: true });
+    expect(forged.status).toBe(400);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(repoRequests()).toBe(requestsBefore);
+    // Had the forged delivery been recorded, this one would be dropped as a duplicate.
+    const good = await sendWebhook({ url: s.webhookUrl, secret: WEBHOOK_SECRET, event: "push", payload: pushPayload(sha, before), deliveryId: id });
+    expect(good.status).toBe(200);
+    const [check] = await waitCompleted("tiphys/workflow/ci", sha);
+    expect(check.conclusion).toBe("success");
+  });
+
+  it("a redelivered webhook (same delivery id) runs once", async () => {
+    const s = await boot("duplicate");
+    const before = repo.sha;
+    const sha = await repo.commit({ "src/app.txt": "v3\n" }, "dup");
+    const id = `d-${++deliveries}`;
+    const first = await sendWebhook({ url: s.webhookUrl, secret: WEBHOOK_SECRET, event: "push", payload: pushPayload(sha, before), deliveryId: id });
+    const second = await sendWebhook({ url: s.webhookUrl, secret: WEBHOOK_SECRET, event: "push", payload: pushPayload(sha, before), deliveryId: id });
+    expect([first.status, second.status]).toEqual([200, 200]);
+    await fake.waitFor(() => checkRunsNamed("tiphys/workflow/ci").find((c) => c.head_sha === sha && c.status === "completed"), 20_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(checkRunsNamed("tiphys/workflow/ci").filter((c) => c.head_sha === sha)).toHaveLength(1);
+  });
+
+  it("kill -9 during a run, then start again: finished nodes are not run again, the interrupted one is retried, the check run ends right", async () => {
+    const gate = join(markers, "gate");
+    const script = [
+      `echo a >> ${markers}/first`,
+      `touch ${markers}/second-started`,
+      `while [ ! -f ${gate} ]; do sleep 0.1; done`,
+      `echo b >> ${markers}/second`,
+    ];
+    const wf = `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  generateName: resumable-
+  annotations:
+    tiphys.io/on: push
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - name: first
+            template: first
+        - - name: second
+            template: second
+    - name: first
+      script:
+        image: alpine
+        command: [sh]
+        source: ${JSON.stringify(script[0])}
+    - name: second
+      retryStrategy:
+        limit: 1
+        retryPolicy: Always
+      script:
+        image: alpine
+        command: [sh]
+        source: ${JSON.stringify(script.slice(1).join("\n"))}
+`;
+    const before = repo.sha;
+    const sha = await repo.commit({ ".tiphys/ci.yaml": null, ".tiphys/resumable.yaml": wf }, "resumable");
+    let s = await boot("kill9");
+    await sendWebhook({ url: s.webhookUrl, secret: WEBHOOK_SECRET, event: "push", payload: pushPayload(sha, before), deliveryId: `d-${++deliveries}` });
+    await fake.waitFor(() => existsSync(join(markers, "second-started")), 20_000).catch((err) => {
+      throw new Error(`${err.message}\n--- server output ---\n${s.output()}`);
+    });
+    await s.kill9();
+    server = undefined;
+    rmSync(join(markers, "second-started"));
+    s = await startServer({ env: { ...env, TIPHYS_DATA_DIR: dataDir } });
+    server = s;
+    await fake.waitFor(() => existsSync(join(markers, "second-started")), 20_000).catch((err) => {
+      throw new Error(`${err.message}\n--- server output ---\n${s.output()}`);
+    });
+    writeFileSync(gate, "open");
+    const [check] = await waitCompleted("tiphys/workflow/resumable", sha);
+    expect(check.conclusion).toBe("success");
+    expect(readFileSync(join(markers, "first"), "utf8")).toBe("a\n");
+    expect(readFileSync(join(markers, "second"), "utf8")).toBe("b\n");
+    // The check run names the interrupted attempt.
+    expect(check.output.text).toMatch(/interrupted/);
+    await repo.commit({ ".tiphys/resumable.yaml": null, ".tiphys/ci.yaml": ciWorkflow("ci", "echo ok") }, "restore");
+  });
+
+  it("an untrusted pull request runs nothing until /tiphys ok-to-test, then runs the base branch's workflows", async () => {
+    const s = await boot("untrusted");
+    const baseSha = repo.sha;
+    await repo.branch("evil");
+    const headSha = await repo.commit({ ".tiphys/ci.yaml": ciWorkflow("evil", "echo pwned") }, "evil change");
+    await repo.git(["checkout", "-q", "main"]);
+    fake.addPullRequest({ owner: OWNER, name: NAME, number: 9, headRef: "evil", baseRef: "main", headSha, baseSha, author: "outsider", fork: true });
+    const require = createRequire(import.meta.url);
+    const defs = require("@octokit/webhooks-examples") as Array<{ name: string; examples: WebhookPayload[] }>;
+    const prExample = structuredClone(defs.find((d) => d.name === "pull_request")!.examples.find((e) => e.action === "opened")!);
+    const pr = retarget(prExample, { owner: OWNER, name: NAME, installationId: INSTALLATION, sha: headSha, ref: "evil", baseRef: "main", baseSha, number: 9 });
+    const p = pr.pull_request as { user: { login: string }; head: { repo: { full_name: string } } };
+    p.user.login = "outsider";
+    p.head.repo.full_name = `outsider/${NAME}`;
+    await sendWebhook({ url: s.webhookUrl, secret: WEBHOOK_SECRET, event: "pull_request", payload: pr, deliveryId: `d-${++deliveries}` });
+    const [approval] = await waitCompleted("tiphys/approval", headSha);
+    expect(approval.conclusion).toBe("action_required");
+    expect(approval.output.title).toBe("waiting for /tiphys ok-to-test");
+    expect(approval.actions.map((a) => a.label)).toEqual(["Approve"]);
+    expect(checkRunsNamed("tiphys/workflow/evil")).toHaveLength(0);
+
+    const comment = retarget(examplePayload("issue_comment.created", (e) => !!e.installation), {
+      owner: OWNER,
+      name: NAME,
+      installationId: INSTALLATION,
+      number: 9,
+    });
+    (comment.issue as { pull_request?: unknown }).pull_request = { url: `${fake.apiUrl}/repos/${OWNER}/${NAME}/pulls/9` };
+    const body = "Looks fine.\n/tiphys ok-to-test";
+    const stored = fake.addComment({ owner: OWNER, name: NAME, number: 9, body, author: "maintainer" });
+    (comment.comment as { body: string; id: number }).body = body;
+    (comment.comment as { id: number }).id = stored.id as number;
+    (comment.comment as { user: { login: string; type: string } }).user = { login: "maintainer", type: "User" };
+    await sendWebhook({ url: s.webhookUrl, secret: WEBHOOK_SECRET, event: "issue_comment", payload: comment, deliveryId: `d-${++deliveries}` });
+    const runs = await waitCompleted("tiphys/workflow/ci", headSha);
+    expect(runs[0].conclusion).toBe("success");
+    expect(checkRunsNamed("tiphys/workflow/evil")).toHaveLength(0);
+    await fake.waitFor(() => fake.checkRuns(OWNER, NAME).find((c) => c.name === "tiphys/approval" && c.conclusion === "success"), 5000);
+    expect(fake.reactions(OWNER, NAME).map((r: { content: string }) => r.content)).toEqual(expect.arrayContaining(["eyes", "rocket"]));
+  });
+});
