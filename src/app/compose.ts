@@ -11,11 +11,15 @@ import { DEFAULT_LIMITS, type AppContext, type AppLimits } from "./context.js";
 import { AppMetrics } from "./metrics.js";
 import { NodeSlots } from "./node-slots.js";
 import { recoverRuns, redeliverFailed } from "./recovery.js";
+import { runCronJob, tickCron } from "./scheduler.js";
+import { defaultDataDir } from "./run-workflow.js";
 import { Worker } from "./worker.js";
 
 export interface ServerConfig {
   dataDir: string;
   databaseUrl?: string;
+  /** PostgreSQL schema for Tiphys's tables (default: the connection's search_path). */
+  databaseSchema?: string;
   limits: AppLimits;
   /** This replica's identity: a restarted replica with the same id takes its own runs back at once. */
   workerId: string;
@@ -23,6 +27,8 @@ export interface ServerConfig {
   webUrl: string;
   redeliverIntervalMs: number;
   pollMs: number;
+  /** How often CronWorkflow schedules are checked. */
+  cronTickMs: number;
 }
 
 /** Server configuration from the environment (`.env.example` documents each variable). */
@@ -36,8 +42,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
   };
   const gheHost = env.GHE_HOST;
   return {
-    dataDir: env.TIPHYS_DATA_DIR || ".tiphys-data",
+    dataDir: env.TIPHYS_DATA_DIR || defaultDataDir(),
     databaseUrl: env.DATABASE_URL || undefined,
+    databaseSchema: env.TIPHYS_DATABASE_SCHEMA || undefined,
     limits: {
       ...DEFAULT_LIMITS,
       maxRunningNodes: num("TIPHYS_MAX_RUNNING_NODES", DEFAULT_LIMITS.maxRunningNodes),
@@ -50,6 +57,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
     webUrl: gheHost ? `${env.GHE_PROTOCOL || "https"}://${gheHost}` : "https://github.com",
     redeliverIntervalMs: num("TIPHYS_REDELIVER_INTERVAL", 600) * 1000,
     pollMs: num("TIPHYS_POLL_MS", 1000),
+    cronTickMs: num("TIPHYS_CRON_TICK_MS", 10_000),
   };
 }
 
@@ -68,7 +76,7 @@ export interface ComposedApp {
 export async function composeApp(opts: { probot: Probot; config: ServerConfig; log: Logger; github?: GitHubPort; store?: Store; metrics?: AppMetrics }): Promise<ComposedApp> {
   const { config } = opts;
   const metrics = opts.metrics ?? new AppMetrics({ defaultMetrics: true });
-  const store = opts.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  const store = opts.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: config.databaseSchema }));
   const github =
     opts.github ??
     new OctokitGitHub({
@@ -88,9 +96,11 @@ export async function composeApp(opts: { probot: Probot; config: ServerConfig; l
     slots: new NodeSlots(config.limits.maxRunningNodes),
     now: () => new Date(),
   };
-  const worker = new Worker(ctx, { pollMs: config.pollMs });
+  const worker = new Worker(ctx, { pollMs: config.pollMs, handlers: { cron: runCronJob } });
   const appFn = webhookHandlers((ev) => acceptEvent(ctx, ev, () => worker.wake()));
   let redeliverTimer: NodeJS.Timeout | undefined;
+  let cronTimer: NodeJS.Timeout | undefined;
+  const processStartedAt = new Date();
   return {
     ctx,
     worker,
@@ -103,6 +113,13 @@ export async function composeApp(opts: { probot: Probot; config: ServerConfig; l
       const redeliver = () =>
         void redeliverFailed(ctx).catch((err) => ctx.log.warn({ err }, "redelivering failed webhook deliveries failed"));
       redeliver();
+      const tick = () =>
+        void tickCron(ctx, { processStartedAt })
+          .then((n) => n > 0 && worker.wake())
+          .catch((err) => ctx.log.warn({ err }, "the cron scheduler's tick failed"));
+      tick();
+      cronTimer = setInterval(tick, config.cronTickMs);
+      cronTimer.unref();
       if (config.redeliverIntervalMs > 0) {
         redeliverTimer = setInterval(redeliver, config.redeliverIntervalMs);
         redeliverTimer.unref();
@@ -110,6 +127,7 @@ export async function composeApp(opts: { probot: Probot; config: ServerConfig; l
     },
     async close() {
       if (redeliverTimer) clearInterval(redeliverTimer);
+      if (cronTimer) clearInterval(cronTimer);
       await worker.stop();
       await store.close();
     },

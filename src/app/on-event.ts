@@ -6,6 +6,7 @@ import { onCommentCommand } from "./commands.js";
 import { repoOf, type AppContext } from "./context.js";
 import { CANCEL_NS } from "./execute-run.js";
 import { rerunCheckRun } from "./rerun.js";
+import { recordCronConfig } from "./scheduler.js";
 import { startRunsForEvent } from "./start-runs.js";
 
 export interface EventJob {
@@ -29,7 +30,10 @@ async function onPush(ctx: AppContext, repo: RepoRef, ev: EventJob): Promise<voi
     }
   }
   const event: TriggerEvent = { name: "push", payload: p, deliveryId: ev.id, changedFiles, time: ctx.now() };
-  await startRunsForEvent(ctx, { repo, sha: p.after, configSha: p.after, event });
+  const result = await startRunsForEvent(ctx, { repo, sha: p.after, configSha: p.after, event });
+  // CronWorkflows run from the default branch: a push there is what (re)defines the schedules.
+  const defaultBranch = p.repository?.default_branch ?? p.repository?.master_branch;
+  if (defaultBranch && p.ref === `refs/heads/${defaultBranch}` && result.docs) await recordCronConfig(ctx, repo, p.after, result.docs);
 }
 
 /** Runs of this PR's workflows still going at an older head: a new push makes them moot. */

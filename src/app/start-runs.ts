@@ -27,6 +27,8 @@ export interface StartInput {
 }
 
 export interface StartResult {
+  /** Every document of the config read (for the scheduler: CronWorkflows of the default branch). */
+  docs?: Array<{ file: string; manifest: unknown }>;
   runs: RunRow[];
   problems: ConfigProblem[];
   skipped: Array<{ name: string; reason: string }>;
@@ -135,43 +137,72 @@ export async function startRunsForEvent(ctx: AppContext, input: StartInput): Pro
       allProblems.push(problem);
       continue;
     }
-    const name = workflow.metadata.name ?? generateName(workflow.metadata.generateName ?? "workflow-");
-    const createdAt = ctx.now();
-    workflow.metadata = { ...workflow.metadata, name, uid: randomUUID(), creationTimestamp: createdAt.toISOString() };
     const workflowName = workflowDisplayName(planned.manifest as WorkflowManifest, workflow);
-    const row: RunRow = {
-      id: name,
-      installationId: repo.installationId,
-      repo: repoFullName(repo),
-      workflowName,
-      headSha: input.sha,
-      ref: params.ref,
-      event: input.event.name,
-      prNumber: input.prNumber,
-      phase: "Pending",
+    const row = await createRun(ctx, {
+      repo,
+      sha: input.sha,
+      configSha: input.configSha,
       workflow,
-      meta: {
-        configSha: input.configSha,
-        via: planned.via,
-        reason: planned.reason,
-        cancelInProgress: (planned.manifest as WorkflowManifest).metadata?.annotations?.["tiphys.io/cancel-in-progress"] !== "false",
-      },
-      createdAt,
-    };
-    await ctx.store.createRun(row);
-    const check = await ctx.github.createCheckRun(repo, {
-      name: workflowCheckName(workflowName),
-      headSha: input.sha,
-      status: "queued",
-      externalId: name,
-      output: { title: "Queued", summary: `Run \`${name}\` is queued (${planned.reason}).` },
+      workflowName,
+      event: input.event.name,
+      ref: params.ref,
+      prNumber: input.prNumber,
+      via: planned.via,
+      reason: planned.reason,
+      cancelInProgress: (planned.manifest as WorkflowManifest).metadata?.annotations?.["tiphys.io/cancel-in-progress"] !== "false",
     });
-    row.checkRunId = check.id;
-    await ctx.store.updateRun(name, { checkRunId: check.id });
-    await ctx.store.enqueue({ kind: "run", key: `run:${name}`, installationId: repo.installationId, repo: row.repo, payload: { runId: name } });
-    ctx.metrics.runsStarted.inc({ trigger: planned.via });
     runs.push(row);
   }
   ctx.onPlanned?.({ runs, problems: allProblems, skipped: plan.skipped });
-  return { runs, problems: allProblems, skipped: plan.skipped };
+  return { runs, problems: allProblems, skipped: plan.skipped, docs };
+}
+
+export interface CreateRunInput {
+  repo: RepoRef;
+  sha: string;
+  configSha: string;
+  /** The prepared Workflow (prepareWorkflow's result). */
+  workflow: WorkflowManifest;
+  workflowName: string;
+  event: string;
+  ref?: string;
+  prNumber?: number;
+  via: string;
+  reason: string;
+  cancelInProgress?: boolean;
+}
+
+/** Stores a new run, creates its queued check run and queues the job that executes it. */
+export async function createRun(ctx: AppContext, input: CreateRunInput): Promise<RunRow> {
+  const { repo, workflow } = input;
+  const name = workflow.metadata.name ?? generateName(workflow.metadata.generateName ?? "workflow-");
+  const createdAt = ctx.now();
+  workflow.metadata = { ...workflow.metadata, name, uid: randomUUID(), creationTimestamp: createdAt.toISOString() };
+  const row: RunRow = {
+    id: name,
+    installationId: repo.installationId,
+    repo: repoFullName(repo),
+    workflowName: input.workflowName,
+    headSha: input.sha,
+    ref: input.ref,
+    event: input.event,
+    prNumber: input.prNumber,
+    phase: "Pending",
+    workflow,
+    meta: { configSha: input.configSha, via: input.via, reason: input.reason, cancelInProgress: input.cancelInProgress ?? true },
+    createdAt,
+  };
+  await ctx.store.createRun(row);
+  const check = await ctx.github.createCheckRun(repo, {
+    name: workflowCheckName(input.workflowName),
+    headSha: input.sha,
+    status: "queued",
+    externalId: name,
+    output: { title: "Queued", summary: `Run \`${name}\` is queued (${input.reason}).` },
+  });
+  row.checkRunId = check.id;
+  await ctx.store.updateRun(name, { checkRunId: check.id });
+  await ctx.store.enqueue({ kind: "run", key: `run:${name}`, installationId: repo.installationId, repo: row.repo, payload: { runId: name } });
+  ctx.metrics.runsStarted.inc({ trigger: input.via });
+  return row;
 }

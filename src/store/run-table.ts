@@ -110,3 +110,11 @@ export async function replaceNodes(ctx: RunContext, runId: string, nodes: NodeSt
     if (nodes.length > 0) await upsertNodes(trx, runId, nodes);
   });
 }
+
+/** Removes a run and its node states (history limits). */
+export async function deleteRun(ctx: RunContext, runId: string): Promise<void> {
+  await inWriteTransaction(ctx.db, ctx.dialect, async (trx) => {
+    await trx.deleteFrom("run_nodes").where("run_id", "=", runId).execute();
+    await trx.deleteFrom("runs").where("id", "=", runId).execute();
+  });
+}

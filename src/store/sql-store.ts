@@ -105,6 +105,9 @@ export class SqlStore implements Store {
   replaceNodes(runId: string, nodes: NodeStatus[]): Promise<void> {
     return runs.replaceNodes(this.ctx, runId, nodes);
   }
+  deleteRun(runId: string): Promise<void> {
+    return runs.deleteRun(this.ctx, runId);
+  }
 
   async audit(entry: AuditEntry): Promise<void> {
     await this.db

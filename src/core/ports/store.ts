@@ -142,6 +142,8 @@ export interface Store {
   loadNodes(runId: string): Promise<Record<string, NodeStatus>>;
   /** Replaces a run's node states with exactly these (after a retry reset some). */
   replaceNodes(runId: string, nodes: NodeStatus[]): Promise<void>;
+  /** Removes a run and its node states (a CronWorkflow's history limits). */
+  deleteRun(runId: string): Promise<void>;
 
   audit(entry: AuditEntry): Promise<void>;
   listAudit(filter?: { repo?: string; limit?: number }): Promise<AuditEntry[]>;

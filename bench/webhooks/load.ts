@@ -1,0 +1,77 @@
+/**
+ * A closed-loop load generator: `concurrency` requests in flight over keep-alive connections (one
+ * per worker, reused), each timed from the moment its body is handed to the socket to the end of the
+ * response. node:http rather than fetch: its per-request cost is lower, and the client runs on the
+ * same CPUs as the servers it measures.
+ */
+import { randomUUID } from "node:crypto";
+import { Agent, request } from "node:http";
+import type { SignedPush } from "./payloads.js";
+
+export interface Sample {
+  sha: string;
+  deliveryId: string;
+  /** performance.now() when the request was sent. */
+  sentAt: number;
+  /** Send to the end of the response. */
+  ms: number;
+  status: number;
+}
+
+export interface LoadResult {
+  samples: Sample[];
+  /** First send to last response. */
+  wallMs: number;
+}
+
+function post(agent: Agent, url: URL, push: SignedPush, deliveryId: string): Promise<Sample> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        agent,
+        method: "POST",
+        hostname: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        headers: {
+          "content-type": "application/json",
+          "content-length": String(push.body.length),
+          "user-agent": "GitHub-Hookshot/bench",
+          "x-github-event": "push",
+          "x-github-delivery": deliveryId,
+          "x-github-hook-id": "1",
+          "x-hub-signature-256": push.signature,
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve({ sha: push.sha, deliveryId, sentAt, ms: performance.now() - sentAt, status: res.statusCode ?? 0 }));
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    const sentAt = performance.now();
+    req.end(push.body);
+  });
+}
+
+/** Sends every push once (a fresh delivery id each), `concurrency` at a time; samples in send order. */
+export async function sendPushes(opts: { url: string; pushes: SignedPush[]; concurrency: number }): Promise<LoadResult> {
+  const url = new URL(opts.url);
+  const agent = new Agent({ keepAlive: true, maxSockets: opts.concurrency });
+  const samples: Sample[] = new Array(opts.pushes.length);
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (next < opts.pushes.length) {
+      const i = next++;
+      samples[i] = await post(agent, url, opts.pushes[i], randomUUID());
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(opts.concurrency, opts.pushes.length) }, worker));
+  } finally {
+    agent.destroy();
+  }
+  return { samples, wallMs: performance.now() - started };
+}

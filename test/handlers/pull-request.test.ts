@@ -1,0 +1,122 @@
+/** pull_request: trusted PRs run their own `.tiphys/`; untrusted ones wait for an approval first. */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { WebhookPayload } from "../helpers/webhooks.js";
+import {
+  example,
+  expectCheckCreated,
+  expectCheckLookup,
+  expectPermission,
+  expectPullFiles,
+  expectToken,
+  expectWorkflowCheck,
+  R,
+  serveRepo,
+  workflowYaml,
+} from "./fixtures.js";
+import { startHarness, type Harness } from "./harness.js";
+
+let h: Harness;
+beforeEach(async () => {
+  h = await startHarness();
+});
+afterEach(async () => {
+  await h.close();
+});
+
+type Pull = { number: number; head: { sha: string; repo: { full_name: string } }; base: { sha: string }; user: { login: string } };
+
+/** An `opened` example with an installation: PR #2 of Codertocat, from a branch of the same repo. */
+function opened(): WebhookPayload & { pull_request: Pull } {
+  return example("pull_request.opened", (p) => p.installation !== undefined) as WebhookPayload & { pull_request: Pull };
+}
+
+const files = { ".tiphys/ci.yaml": workflowYaml({ script: "echo pr" }) };
+
+/** The approval check run an untrusted PR gets instead of runs. */
+function expectApprovalWaiting(headSha: string) {
+  expectToken(h.gh.scope);
+  expectCheckLookup(h.gh.scope, headSha, "tiphys/approval");
+  return expectCheckCreated(h.gh.scope, { name: "tiphys/approval", id: 301 });
+}
+
+describe("pull_request", () => {
+  it("opened by a writer from the same repo: files listed, the PR's own config read, the workflow runs", async () => {
+    const p = opened();
+    const pr = p.pull_request;
+    const { scope } = h.gh;
+    expectToken(scope);
+    expectPermission(scope, pr.user.login, "write");
+    expectPullFiles(scope, pr.number, ["src/app.ts"]);
+    serveRepo(scope, pr.head.sha, files);
+    expectCheckLookup(scope, pr.head.sha, "tiphys/config");
+    const check = expectWorkflowCheck(scope, { workflow: "ci", id: 311 });
+    serveRepo(scope, pr.head.sha, files, { blobs: false });
+
+    await h.deliver("pull_request", p);
+
+    expect(h.gh.calls.slice(0, 4)).toEqual([
+      "POST /app/installations/1/access_tokens",
+      `GET ${R}/collaborators/${pr.user.login}/permission`,
+      `GET ${R}/pulls/${pr.number}/files?per_page=100`,
+      `GET ${R}/git/trees/${pr.head.sha}?recursive=1`,
+    ]);
+    expect(check[0]).toMatchObject({ name: "tiphys/workflow/ci", status: "queued", head_sha: pr.head.sha });
+    expect(check[2]).toMatchObject({ status: "completed", conclusion: "success" });
+    const [run] = await h.app.store.findRuns({ prNumber: pr.number });
+    expect(run).toMatchObject({ phase: "Succeeded", event: "pull_request", headSha: pr.head.sha });
+    h.gh.done();
+  });
+
+  it("from a fork: an action_required tiphys/approval check with an Approve button, and no workflow check run", async () => {
+    const p = opened();
+    const pr = p.pull_request;
+    pr.head.repo.full_name = "mallory/Hello-World";
+    const approval = expectApprovalWaiting(pr.head.sha);
+
+    await h.deliver("pull_request", p);
+
+    // The fork's code is not even read: no tree, no blob, no permission lookup.
+    expect(h.gh.calls).toEqual([
+      "POST /app/installations/1/access_tokens",
+      `GET ${R}/commits/${pr.head.sha}/check-runs?check_name=tiphys%2Fapproval&filter=latest`,
+      `POST ${R}/check-runs`,
+    ]);
+    expect(approval).toEqual([
+      expect.objectContaining({
+        name: "tiphys/approval",
+        head_sha: pr.head.sha,
+        status: "completed",
+        conclusion: "action_required",
+        actions: [expect.objectContaining({ label: "Approve", identifier: "ok-to-test" })],
+      }),
+    ]);
+    expect(await h.app.store.findRuns({})).toEqual([]);
+    h.gh.done();
+  });
+
+  it("from the same repo by a read-only author: untrusted too, so it waits for approval", async () => {
+    const p = opened();
+    const pr = p.pull_request;
+    expectPermission(h.gh.scope, pr.user.login, "read");
+    const approval = expectApprovalWaiting(pr.head.sha);
+
+    await h.deliver("pull_request", p);
+
+    expect(approval[0]).toMatchObject({ conclusion: "action_required" });
+    expect(await h.app.store.findRuns({})).toEqual([]);
+    h.gh.done();
+  });
+
+  it("closed: acknowledged and ignored, with no GitHub call and nothing queued", async () => {
+    const p = example("pull_request.closed", (e) => e.installation !== undefined);
+    const id = "pr-closed-1";
+
+    await h.deliver("pull_request", p, id);
+
+    expect(h.gh.calls).toEqual([]);
+    expect(await h.app.store.hasDelivery(id)).toBe(false);
+    const counts = (await h.app.metrics.webhooksReceived.get()).values;
+    expect(counts).toEqual([expect.objectContaining({ value: 1, labels: { event: "pull_request", outcome: "ignored" } })]);
+    h.gh.done();
+  });
+});
