@@ -264,4 +264,45 @@ spec:
     await fake.waitFor(() => fake.checkRuns(OWNER, NAME).find((c) => c.name === "tiphys/approval" && c.conclusion === "success"), 5000);
     expect(fake.reactions(OWNER, NAME).map((r: { content: string }) => r.content)).toEqual(expect.arrayContaining(["eyes", "rocket"]));
   });
+
+  it("at start, webhook deliveries GitHub failed to send are redelivered once, and only those", async () => {
+    const failed = fake.recordDelivery({ guid: "guid-failed", event: "push", status: "Invalid HTTP Response: 502", status_code: 502 });
+    fake.recordDelivery({ guid: "guid-ok", event: "push", status: "OK", status_code: 200 });
+    // Failed once, then delivered by a redelivery: nothing to do.
+    fake.recordDelivery({ guid: "guid-recovered", event: "push", status: "failed", status_code: 504 });
+    fake.recordDelivery({ guid: "guid-recovered", event: "push", status: "OK", status_code: 200, redelivery: true });
+    await boot("redeliver");
+    await fake.waitFor(() => fake.redeliveries.length > 0, 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fake.redeliveries.map((r) => r.id)).toEqual([failed.id]);
+  });
+
+  it("a new push to a pull request cancels that PR's run still going at the old head", async () => {
+    const gate = join(markers, "pr-gate");
+    const blocking = ciWorkflow("pr-ci", `while [ ! -f ${gate} ]; do sleep 0.1; done`);
+    const base = await repo.commit({ ".tiphys/ci.yaml": blocking }, "blocking ci");
+    await repo.branch("feature");
+    const first = await repo.commit({ "src/feature.txt": "1\n" }, "feature 1");
+    fake.addPullRequest({ owner: OWNER, name: NAME, number: 21, headRef: "feature", baseRef: "main", baseSha: base, author: "maintainer" });
+    const s = await boot("cancel-in-progress");
+    const require = createRequire(import.meta.url);
+    const defs = require("@octokit/webhooks-examples") as Array<{ name: string; examples: WebhookPayload[] }>;
+    const prPayload = (action: string, sha: string) => {
+      const ex = structuredClone(defs.find((d) => d.name === "pull_request")!.examples.find((e) => e.action === "opened")!);
+      const pr = retarget(ex, { owner: OWNER, name: NAME, installationId: INSTALLATION, sha, ref: "feature", baseRef: "main", baseSha: base, number: 21 });
+      pr.action = action;
+      (pr.pull_request as { user: { login: string } }).user.login = "maintainer";
+      return pr;
+    };
+    await sendWebhook({ url: s.webhookUrl, secret: WEBHOOK_SECRET, event: "pull_request", payload: prPayload("opened", first), deliveryId: `d-${++deliveries}` });
+    await fake.waitFor(() => checkRunsNamed("tiphys/workflow/pr-ci").find((c) => c.head_sha === first && c.status === "in_progress"), 20_000);
+    const second = await repo.commit({ "src/feature.txt": "2\n" }, "feature 2");
+    await sendWebhook({ url: s.webhookUrl, secret: WEBHOOK_SECRET, event: "pull_request", payload: prPayload("synchronize", second), deliveryId: `d-${++deliveries}` });
+    const [cancelled] = await waitCompleted("tiphys/workflow/pr-ci", first);
+    expect(cancelled.conclusion).toBe("cancelled");
+    writeFileSync(gate, "open");
+    const [fresh] = await waitCompleted("tiphys/workflow/pr-ci", second);
+    expect(fresh.conclusion).toBe("success");
+    await repo.git(["checkout", "-q", "main"]);
+  });
 });
