@@ -2,20 +2,25 @@
  * `npm run bench:webhooks`: how fast Tiphys acknowledges push webhooks, against a bare Probot app in
  * the same run, and how soon after receipt each push's first check run reaches GitHub.
  *
- * Both sides get the same signed push bodies (the real example payload, retargeted, listing 3 to 20
- * real commits each) over loopback keep-alive connections, `--concurrency` in flight. Tiphys is the
- * real server process (`dist/src/server/main.js`, embedded SQLite store in a temp folder, default
- * limits) reading a real repository through the loopback fake of GitHub, which runs in this process
- * (so its request times and the send times share one clock). The bare side is
- * bench/webhooks/bare-probot.ts: Probot with an empty `push` handler, served the same way.
+ * Both sides get the same signed push bodies (the real example payload, retargeted, listing the 3 to
+ * 20 real commits of each push) over loopback keep-alive connections, `--concurrency` in flight,
+ * after a warm-up that is not counted. Tiphys is the real server process (`dist/src/server/main.js`,
+ * embedded SQLite store in a temp folder, default limits) reading a real repository through the
+ * loopback fake of GitHub, which runs in this process (so its request times and the send times share
+ * one clock). The bare side is bench/webhooks/bare-probot.ts: Probot with an empty `push` handler,
+ * served the same way. The order of the two sides alternates between repetitions.
+ *
+ * Then, once: `--idle` pushes one at a time, 4 s apart, to a fresh Tiphys server: the first check
+ * run's latency when no other push is queued ahead.
  *
  * Options: --n 2000 (measured pushes per side and repetition), --concurrency 16, --warmup 50,
- * --reps 3, --check-timeout 300 (seconds to wait for check runs), --quick (500 pushes, one
- * repetition), --profile DIR (a CPU profile of the Tiphys server, one repetition; its figures are
- * for finding where time goes, not for the record).
+ * --reps 3, --check-timeout 60 (seconds to wait for check runs after the last ack), --idle 10,
+ * --quick (500 pushes, one repetition), --profile DIR (a CPU profile of the Tiphys server; one
+ * repetition, and its figures are for finding where time goes, not for the record), --dump FILE
+ * (each Tiphys push's timeline as JSON).
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { WEBHOOK_SECRET, writePrivateKey } from "../test/e2e/server-process.js";
@@ -24,7 +29,7 @@ import { startBareProbot } from "./webhooks/bare-probot-process.js";
 import { createPushFixture } from "./webhooks/fixture.js";
 import { signedPush } from "./webhooks/payloads.js";
 import { summarizeProfile } from "./webhooks/profile-summary.js";
-import { runBareSide, runTiphysSide, type AckFigures, type LoadPlan, type TiphysSideResult } from "./webhooks/sides.js";
+import { runBareSide, runTiphysIdle, runTiphysSide, type AckFigures, type CheckFigures, type LoadPlan, type TiphysSideResult } from "./webhooks/sides.js";
 import { fmt, median, withRange } from "./webhooks/stats.js";
 import { warmFake } from "./webhooks/warm-fake.js";
 
@@ -43,7 +48,9 @@ interface Options {
   warmup: number;
   reps: number;
   checkTimeoutMs: number;
+  idle: number;
   profileDir?: string;
+  dumpFile?: string;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -51,11 +58,11 @@ function parseOptions(argv: string[]): Options {
     const i = argv.indexOf(flag);
     return i >= 0 ? argv[i + 1] : undefined;
   };
-  const num = (flag: string, dflt: number) => {
+  const num = (flag: string, dflt: number, min = 1) => {
     const v = value(flag);
     if (v === undefined) return dflt;
     const n = Number(v);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} ${v}: expected a positive integer`);
+    if (!Number.isInteger(n) || n < min) throw new Error(`${flag} ${v}: expected an integer of at least ${min}`);
     return n;
   };
   const quick = argv.includes("--quick");
@@ -65,8 +72,10 @@ function parseOptions(argv: string[]): Options {
     concurrency: num("--concurrency", 16),
     warmup: num("--warmup", 50),
     reps: profileDir ? 1 : num("--reps", quick ? 1 : 3),
-    checkTimeoutMs: num("--check-timeout", 300) * 1000,
+    checkTimeoutMs: num("--check-timeout", 60) * 1000,
+    idle: num("--idle", 10, 0),
     profileDir,
+    dumpFile: value("--dump"),
   };
 }
 
@@ -88,18 +97,33 @@ function headCommit(): string {
   }
 }
 
+
+const IDLE_SPACING_MS = 4000;
+
 const passOrMiss = (ok: boolean) => (ok ? "PASS" : "MISS");
+const load = () => loadavg().map((l) => l.toFixed(1)).join(" ");
+/** A latency that may be missing (no check run before the timeout). */
+const late = (ms: number, timeoutMs: number) => (Number.isFinite(ms) ? fmt(ms, 0) : `> ${fmt(timeoutMs / 1000, 0)} s (none)`);
 
 function ackRow(side: string, runs: AckFigures[]): string {
   const col = (f: (a: AckFigures) => number, digits = 1) => withRange(runs.map(f), digits);
   return `| ${side} | ${col((a) => a.p50, 2)} | ${col((a) => a.p99, 2)} | ${col((a) => a.max)} | ${col((a) => a.rps, 0)} | ${runs.reduce((n, a) => n + a.failed, 0)} |`;
 }
 
+function printProfile(file: string): void {
+  const s = summarizeProfile(file);
+  console.log(`\nCPU profile of the Tiphys server (${file}): ${fmt(s.totalMs / 1000, 2)} s on CPU over its life\n`);
+  console.log("| place | ms | share |\n|---|---|---|");
+  for (const l of s.byPlace) console.log(`| ${l.what} | ${fmt(l.ms, 0)} | ${fmt(l.share * 100)}% |`);
+  console.log("\n| function (self time) | ms | share |\n|---|---|---|");
+  for (const l of s.byFunction) console.log(`| ${l.what} | ${fmt(l.ms, 0)} | ${fmt(l.share * 100)}% |`);
+}
+
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   const cpu = cpus()[0]?.model ?? "unknown";
   const started = new Date();
-  console.log(`# bench:webhooks  node ${process.version}, ${cpus().length} x ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${started.toISOString()}`);
+  console.log(`# bench:webhooks  node ${process.version}, ${cpus().length} x ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${started.toISOString()}, load ${load()}`);
   console.log(`${opts.n} measured push webhooks per side and repetition (+${opts.warmup} warm-up), ${opts.concurrency} in flight, ${opts.reps} repetition(s)\n`);
 
   const root = mkdtempSync(join(tmpdir(), "tiphys-bench-webhooks-"));
@@ -110,12 +134,15 @@ async function main(): Promise<void> {
   const fake = await startFakeGitHub({ appId: APP_ID });
   const repositoryId = fake.addRepo({ owner: OWNER, name: NAME, gitDir: fixture.repo.dir, defaultBranch: "main", installationId: INSTALLATION });
   t = performance.now();
-  await warmFake(fake, OWNER, NAME, fixture.pushes);
+  await warmFake(fake, OWNER, NAME, fixture.repo.dir, fixture.pushes);
   console.log(`fake GitHub's git lookups made ahead (${fmt((performance.now() - t) / 1000)} s)`);
 
   const target = { owner: OWNER, name: NAME, installationId: INSTALLATION, repositoryId };
-  const signed = fixture.pushes.map((p) => signedPush(p, target, WEBHOOK_SECRET));
-  const plan: LoadPlan = { warm: signed.slice(0, opts.warmup), measured: signed.slice(opts.warmup), concurrency: opts.concurrency };
+  const plan: LoadPlan = {
+    warm: fixture.pushes.slice(0, opts.warmup).map((p) => signedPush(p, target, WEBHOOK_SECRET, "warmup")),
+    measured: fixture.pushes.slice(opts.warmup).map((p) => signedPush(p, target, WEBHOOK_SECRET)),
+    concurrency: opts.concurrency,
+  };
   const sizes = plan.measured.map((s) => s.body.length / 1024);
   const bodyKb = { median: median(sizes), min: Math.min(...sizes), max: Math.max(...sizes) };
   console.log(`body size: median ${fmt(bodyKb.median)} KB (${fmt(bodyKb.min)}-${fmt(bodyKb.max)} KB)\n`);
@@ -128,9 +155,19 @@ async function main(): Promise<void> {
     GHE_PROTOCOL: "http",
     LOG_LEVEL: "info",
   };
+  const tiphysOptions = (tag: string) => ({
+    fake,
+    owner: OWNER,
+    name: NAME,
+    env: { ...env, TIPHYS_REPLICA_ID: `bench-${tag}` },
+    dataDir: join(root, `data-${tag}`),
+    checkTimeoutMs: opts.checkTimeoutMs,
+    profileDir: opts.profileDir,
+  });
   const bare = await startBareProbot({ env });
   const bareRuns: AckFigures[] = [];
   const tiphysRuns: TiphysSideResult[] = [];
+  let idle: CheckFigures | undefined;
   try {
     for (let rep = 0; rep < opts.reps; rep++) {
       // Alternate which side goes first, so neither always runs on a machine the other just warmed.
@@ -139,28 +176,20 @@ async function main(): Promise<void> {
         if (side === "bare") {
           const r = await runBareSide(bare, plan);
           bareRuns.push(r);
-          console.log(`rep ${rep + 1} bare Probot: ack p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms, ${fmt(r.rps, 0)} req/s`);
+          console.log(`rep ${rep + 1} bare Probot: ack p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms, ${fmt(r.rps, 0)} req/s (load ${load()})`);
         } else {
-          const r = await runTiphysSide(
-            {
-              fake,
-              owner: OWNER,
-              name: NAME,
-              env: { ...env, TIPHYS_REPLICA_ID: `bench-${rep}` },
-              dataDir: join(root, `data-${rep}`),
-              checkTimeoutMs: opts.checkTimeoutMs,
-              profileDir: opts.profileDir,
-            },
-            plan,
-          );
+          const r = await runTiphysSide(tiphysOptions(String(rep)), plan);
           tiphysRuns.push(r);
           console.log(
             `rep ${rep + 1} Tiphys:      ack p50 ${fmt(r.ack.p50, 2)} ms, p99 ${fmt(r.ack.p99, 2)} ms, ${fmt(r.ack.rps, 0)} req/s; ` +
-              `first check run p50 ${fmt(r.check.p50, 0)} ms, p99 ${fmt(r.check.p99, 0)} ms (${r.check.got}/${r.check.of})` +
-              (r.warmMissing ? `; ${r.warmMissing} warm-up pushes got no check run` : ""),
+              `${r.check.got}/${r.check.of} check runs in the window, ${fmt(r.check.writesPerSecond, 2)} check-run writes/s (load ${load()})`,
           );
         }
       }
+    }
+    if (opts.idle > 0 && !opts.profileDir) {
+      idle = await runTiphysIdle(tiphysOptions("idle"), plan, plan.measured.slice(0, opts.idle), IDLE_SPACING_MS);
+      console.log(`idle Tiphys: ${idle.got}/${idle.of} check runs, p50 ${fmt(idle.gotP50, 0)} ms, max ${fmt(idle.gotMax, 0)} ms`);
     }
   } finally {
     await bare.stop();
@@ -176,6 +205,7 @@ async function main(): Promise<void> {
   const p99Ratio = median(tiphysRuns.map((r, i) => r.ack.p99 / bareRuns[i].p99));
   const ackP99 = median(tAck.map((a) => a.p99));
   const checkP99 = median(checks.map((c) => c.p99));
+  const timeout = opts.checkTimeoutMs;
 
   console.log(`\nAck latency (send to end of response) and throughput; median of ${opts.reps} (min-max)\n`);
   console.log("| side | ack p50 ms | ack p99 ms | ack max ms | req/s | non-2xx |\n|---|---|---|---|---|---|");
@@ -183,28 +213,27 @@ async function main(): Promise<void> {
   console.log(ackRow("Tiphys", tAck));
   console.log(`\nTiphys / bare Probot: throughput ${fmt(throughputRatio, 2)}, ack p99 ${fmt(p99Ratio, 2)} (each the median of per-repetition ratios)`);
 
-  const col = (f: (c: (typeof checks)[number]) => number, digits = 0) => withRange(checks.map(f), digits);
-  console.log(`\nFirst check run (send to the fake receiving POST /repos/${OWNER}/${NAME}/check-runs for the push's sha)\n`);
+  const col = (f: (c: CheckFigures) => number, digits = 0) => withRange(checks.map(f), digits);
+  console.log(`\nFirst check run: send to the fake receiving POST /repos/${OWNER}/${NAME}/check-runs for the push's sha`);
+  console.log(`(pushes with none ${fmt(timeout / 1000, 0)} s after the last ack count as missing, and so as slower than any other)\n`);
   console.log("| measure | p50 ms | p99 ms |\n|---|---|---|");
-  console.log(`| send to first check run | ${col((c) => c.p50)} | ${col((c) => c.p99)} |`);
-  console.log(`| send to Tiphys's first GitHub call for the push (queued) | ${col((c) => c.waitP50)} | ${col((c) => c.waitP99)} |`);
-  console.log(`| that call to the check run (compare, tree, config, store) | ${col((c) => c.workP50)} | ${col((c) => c.workP99)} |`);
-  console.log(`\ncheck runs received: ${checks.map((c) => `${c.got}/${c.of}`).join(", ")}; created at ${col((c) => c.perSecond)} per second (first send to last check run); max ${col((c) => c.max)} ms`);
+  console.log(`| burst: send to first check run, all pushes | ${late(median(checks.map((c) => c.p50)), timeout)} | ${late(checkP99, timeout)} |`);
+  console.log(`| burst: the same, over the pushes that got one | ${col((c) => c.gotP50)} | max ${col((c) => c.gotMax)} |`);
+  console.log(`| burst: send to Tiphys's first GitHub call for the push | ${col((c) => c.waitP50)} | ${col((c) => c.waitP99)} |`);
+  console.log(`| burst: that call to the check run | ${col((c) => c.workP50)} | ${col((c) => c.workP99)} |`);
+  if (idle) {
+    console.log(`| idle (${idle.of} single pushes ${IDLE_SPACING_MS / 1000} s apart): send to first check run | ${late(idle.p50, timeout)} | max ${late(idle.gotMax, timeout)} |`);
+    console.log(`| idle: send to first GitHub call / that call to the check run | ${fmt(idle.waitP50, 0)} | ${fmt(idle.workP50, 0)} |`);
+  }
+  console.log(`\nburst: check runs within the window: ${checks.map((c) => `${c.got}/${c.of}`).join(", ")}; check-run writes (POST + PATCH) ${col((c) => c.writesPerSecond, 2)} per second, median gap ${col((c) => c.writeGapMs, 0)} ms`);
 
   console.log("\nTargets\n");
   console.log(`- ack p99 under ${TARGET_ACK_P99_MS} ms: ${fmt(ackP99, 1)} ms: ${passOrMiss(ackP99 < TARGET_ACK_P99_MS)}`);
   console.log(`- throughput at least ${TARGET_THROUGHPUT_RATIO} x bare Probot: ${fmt(throughputRatio, 2)}: ${passOrMiss(throughputRatio >= TARGET_THROUGHPUT_RATIO)}`);
-  console.log(`- first check run p99 within ${TARGET_CHECK_P99_MS} ms of receipt: ${fmt(checkP99, 0)} ms: ${passOrMiss(checkP99 <= TARGET_CHECK_P99_MS)}`);
+  console.log(`- first check run p99 within ${TARGET_CHECK_P99_MS} ms of receipt (burst): ${late(checkP99, timeout)}: ${passOrMiss(checkP99 <= TARGET_CHECK_P99_MS)}`);
 
-  for (const r of tiphysRuns) {
-    if (!r.profile) continue;
-    const s = summarizeProfile(r.profile);
-    console.log(`\nCPU profile of the Tiphys server (${r.profile}): ${fmt(s.totalMs / 1000, 2)} s busy\n`);
-    console.log("| place | ms | share |\n|---|---|---|");
-    for (const l of s.byPlace) console.log(`| ${l.what} | ${fmt(l.ms, 0)} | ${fmt(l.share * 100)}% |`);
-    console.log("\n| function (self time) | ms | share |\n|---|---|---|");
-    for (const l of s.byFunction) console.log(`| ${l.what} | ${fmt(l.ms, 0)} | ${fmt(l.share * 100)}% |`);
-  }
+  for (const r of tiphysRuns) if (r.profile) printProfile(r.profile);
+  if (opts.dumpFile) writeFileSync(opts.dumpFile, JSON.stringify(tiphysRuns.map((r) => r.timeline)));
 
   const machine = {
     bench: "webhooks",
@@ -220,7 +249,15 @@ async function main(): Promise<void> {
     bare: { p50: +median(bareRuns.map((a) => a.p50)).toFixed(2), p99: +median(bareRuns.map((a) => a.p99)).toFixed(2), rps: +median(bareRuns.map((a) => a.rps)).toFixed(0) },
     tiphys: { p50: +median(tAck.map((a) => a.p50)).toFixed(2), p99: +ackP99.toFixed(2), rps: +median(tAck.map((a) => a.rps)).toFixed(0) },
     throughputRatio: +throughputRatio.toFixed(3),
-    checkRun: { p50: +median(checks.map((c) => c.p50)).toFixed(0), p99: Number.isFinite(checkP99) ? +checkP99.toFixed(0) : null, got: checks.map((c) => c.got), of: opts.n },
+    checkRun: {
+      p50: Number.isFinite(median(checks.map((c) => c.p50))) ? +median(checks.map((c) => c.p50)).toFixed(0) : null,
+      p99: Number.isFinite(checkP99) ? +checkP99.toFixed(0) : null,
+      got: checks.map((c) => c.got),
+      of: opts.n,
+      windowS: timeout / 1000,
+      writesPerSecond: +median(checks.map((c) => c.writesPerSecond)).toFixed(2),
+      idleP50: idle && Number.isFinite(idle.gotP50) ? +idle.gotP50.toFixed(0) : null,
+    },
     targets: {
       ackP99: passOrMiss(ackP99 < TARGET_ACK_P99_MS),
       throughput: passOrMiss(throughputRatio >= TARGET_THROUGHPUT_RATIO),

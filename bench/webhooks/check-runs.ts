@@ -11,12 +11,17 @@ export interface PushTimes {
   firstCall?: number;
   /** First check run created for the push's sha. */
   checkRun?: number;
+  /** First read of the push's tree (its `.tiphys/` config). */
+  tree?: number;
 }
 
 export class CheckRunWatch {
   readonly times = new Map<string, PushTimes>();
+  /** When each check-run write (POST or PATCH, any sha) arrived: they show the pace of writes. */
+  readonly writes: number[] = [];
   private scanned: number;
   private found = 0;
+  private trees = 0;
 
   /** Watches the requests the fake receives from now on, for these shas. */
   constructor(
@@ -40,6 +45,7 @@ export class CheckRunWatch {
       const r = requests[this.scanned];
       if (!r.path.startsWith(prefix)) continue;
       const rest = r.path.slice(prefix.length);
+      if ((r.method === "POST" && rest === "check-runs") || (r.method === "PATCH" && rest.startsWith("check-runs/"))) this.writes.push(r.at);
       if (r.method === "POST" && rest === "check-runs") {
         const sha = String((r.body as { head_sha?: unknown } | undefined)?.head_sha ?? "");
         const t = this.times.get(sha);
@@ -48,20 +54,28 @@ export class CheckRunWatch {
           this.found++;
         }
       } else if (r.method === "GET") {
-        const m = /^(?:compare\/[0-9a-f]{40}\.\.\.|git\/trees\/)([0-9a-f]{40})$/.exec(rest);
-        const t = m ? this.times.get(m[1]) : undefined;
+        const m = /^(compare\/[0-9a-f]{40}\.\.\.|git\/trees\/)([0-9a-f]{40})$/.exec(rest);
+        const t = m ? this.times.get(m[2]) : undefined;
         if (t && t.firstCall === undefined) t.firstCall = r.at;
+        if (t && t.tree === undefined && m![1] === "git/trees/") {
+          t.tree = r.at;
+          this.trees++;
+        }
       }
     }
   }
 
-  /** Resolves when every sha has a check run or `timeoutMs` has passed; returns how many have one. */
-  async wait(timeoutMs: number): Promise<number> {
+  /**
+   * Resolves when every sha has a check run (or, with `what: "tree"`, had its tree read) or
+   * `timeoutMs` has passed; returns how many have one.
+   */
+  async wait(timeoutMs: number, what: "checkRun" | "tree" = "checkRun"): Promise<number> {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       this.scan();
-      if (this.found === this.times.size || performance.now() >= deadline) return this.found;
-      await new Promise((r) => setTimeout(r, 100));
+      const done = what === "tree" ? this.trees : this.found;
+      if (done === this.times.size || performance.now() >= deadline) return done;
+      await new Promise((r) => setTimeout(r, 20));
     }
   }
 }

@@ -137,7 +137,8 @@ export async function createPushFixture(count: number): Promise<PushFixture> {
     const versions = new Map<string, number>();
     const extra: string[] = [];
     let mark = 0;
-    let time = 1_763_900_000;
+    // Later than the first commit, always forward: git's rev-list trusts commit dates to stop walking.
+    let time = Number((await runGit(repo.dir, ["log", "-1", "--format=%ct"])).trim());
     const stream: string[] = [];
     const plan: Array<{ marks: number[]; changes: Array<{ message: string; time: number; added: string[]; modified: string[]; removed: string[] }> }> = [];
     for (let p = 0; p < count; p++) {
@@ -155,7 +156,7 @@ export async function createPushFixture(count: number): Promise<PushFixture> {
         if (rnd() < 0.15) added.push(`src/${AREAS[Math.floor(rnd() * AREAS.length)]}/feature-${p}-${c}.ts`);
         if (rnd() < 0.05 && extra.length > 0) removed.push(extra.shift()!);
         extra.push(...added);
-        time += 30 + Math.floor(rnd() * 600);
+        time += 5 + Math.floor(rnd() * 60);
         const verb = VERBS[Math.floor(rnd() * VERBS.length)];
         const noun = NOUNS[Math.floor(rnd() * NOUNS.length)];
         const area = modified[0].split("/")[1];

@@ -40,7 +40,8 @@ function commitJson(template: WebhookPayload, target: Target, c: BenchCommit): W
   };
 }
 
-export function pushPayload(push: BenchPush, target: Target): WebhookPayload {
+/** A push of `push`'s commits to `branch` (default main). */
+export function pushPayload(push: BenchPush, target: Target, branch = "main"): WebhookPayload {
   const payload = examplePayload("push", (p) => Array.isArray(p.commits) && p.commits.length > 0 && p.installation !== undefined);
   retarget(payload, {
     owner: target.owner,
@@ -49,7 +50,7 @@ export function pushPayload(push: BenchPush, target: Target): WebhookPayload {
     repositoryId: target.repositoryId,
     sha: push.after,
     before: push.before,
-    ref: "main",
+    ref: branch,
   });
   const template = (payload.commits as WebhookPayload[])[0];
   const commits = push.commits.map((c) => commitJson(template, target, c));
@@ -62,7 +63,7 @@ export function pushPayload(push: BenchPush, target: Target): WebhookPayload {
   return payload;
 }
 
-export function signedPush(push: BenchPush, target: Target, secret: string): SignedPush {
-  const body = Buffer.from(JSON.stringify(pushPayload(push, target)));
+export function signedPush(push: BenchPush, target: Target, secret: string, branch = "main"): SignedPush {
+  const body = Buffer.from(JSON.stringify(pushPayload(push, target, branch)));
   return { body, signature: signPayload(secret, body.toString("utf8")), sha: push.after };
 }

@@ -3,18 +3,26 @@
  * a fixed concurrency. The Tiphys side is a fresh server process (fresh embedded store) per
  * repetition, also watched for the first check run of each push; it is stopped before the next side
  * runs, so the work it still has queued does not land on the other side's measurement.
+ *
+ * The warm-up pushes go to a branch no workflow runs on: the server reads the config and matches
+ * triggers for them as for any push, but they create no check runs, so nothing of theirs is still
+ * waiting to be written to GitHub when the measurement starts.
  */
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { startServer } from "../../test/e2e/server-process.js";
+import { fileURLToPath } from "node:url";
+import { startServer, type ServerProcess } from "../../test/e2e/server-process.js";
 import type { FakeGitHub } from "../../test/helpers/fake-github.js";
 import type { BareProbot } from "./bare-probot-process.js";
 import { CheckRunWatch } from "./check-runs.js";
 import { sendPushes, type LoadResult } from "./load.js";
 import type { SignedPush } from "./payloads.js";
-import { percentile } from "./stats.js";
+import { median, percentile } from "./stats.js";
+
+const PROFILER = fileURLToPath(new URL("../../dist/bench/webhooks/cpu-profile-preload.js", import.meta.url));
 
 export interface LoadPlan {
+  /** Pushes to the `warmup` branch (no workflow runs there). */
   warm: SignedPush[];
   measured: SignedPush[];
   concurrency: number;
@@ -31,21 +39,24 @@ export interface AckFigures {
 }
 
 export interface CheckFigures {
-  /** Send to the first check-run request for the push's sha. */
+  /** Send to the first check-run request for the push's sha; Infinity for a push that got none. */
   p50: number;
   p99: number;
-  max: number;
   /** Pushes that got a check run before the timeout. */
   got: number;
   of: number;
+  /** The same, over the pushes that got one. */
+  gotP50: number;
+  gotMax: number;
   /** Send to Tiphys's first GitHub call for the push (the time the queued event waited). */
   waitP50: number;
   waitP99: number;
-  /** That first call to the check run (compare, tree, config check, store). */
+  /** That first call to the check run (reads, config, trigger matching, store, the write's turn). */
   workP50: number;
   workP99: number;
-  /** Check runs created per second, first send to last check run. */
-  perSecond: number;
+  /** Check-run writes (POST and PATCH) per second while they came, and the median gap between two. */
+  writesPerSecond: number;
+  writeGapMs: number;
 }
 
 export function ackFigures(load: LoadResult): AckFigures {
@@ -59,36 +70,34 @@ export function ackFigures(load: LoadResult): AckFigures {
   };
 }
 
-function checkFigures(load: LoadResult, watch: CheckRunWatch): CheckFigures {
+export function checkFigures(samples: LoadResult["samples"], watch: CheckRunWatch): CheckFigures {
   const total: number[] = [];
   const wait: number[] = [];
   const work: number[] = [];
-  let last = 0;
-  for (const s of load.samples) {
+  for (const s of samples) {
     const t = watch.times.get(s.sha);
-    if (t?.checkRun === undefined) {
-      total.push(Infinity); // missing: counts against the percentiles
-      continue;
-    }
-    total.push(t.checkRun - s.sentAt);
-    last = Math.max(last, t.checkRun);
-    if (t.firstCall !== undefined) {
+    total.push(t?.checkRun === undefined ? Infinity : t.checkRun - s.sentAt);
+    if (t?.checkRun !== undefined && t.firstCall !== undefined) {
       wait.push(t.firstCall - s.sentAt);
       work.push(t.checkRun - t.firstCall);
     }
   }
-  const got = total.filter(Number.isFinite).length;
+  const got = total.filter(Number.isFinite);
+  const w = watch.writes;
+  const gaps = w.slice(1).map((at, i) => at - w[i]);
   return {
     p50: percentile(total, 50),
     p99: percentile(total, 99),
-    max: Math.max(...total),
-    got,
-    of: load.samples.length,
+    got: got.length,
+    of: samples.length,
+    gotP50: percentile(got, 50),
+    gotMax: got.length ? Math.max(...got) : NaN,
     waitP50: percentile(wait, 50),
     waitP99: percentile(wait, 99),
     workP50: percentile(work, 50),
     workP99: percentile(work, 99),
-    perSecond: got > 0 ? (got / (last - load.samples[0].sentAt)) * 1000 : 0,
+    writesPerSecond: w.length > 1 ? ((w.length - 1) / (w[w.length - 1] - w[0])) * 1000 : NaN,
+    writeGapMs: median(gaps),
   };
 }
 
@@ -105,35 +114,27 @@ export interface TiphysSideOptions {
   dataDir: string;
   /** How long to wait for the check runs after the last ack. */
   checkTimeoutMs: number;
-  /** Write a CPU profile of the server here (`node --cpu-prof`). */
+  /** Write a CPU profile of the server here. */
   profileDir?: string;
 }
 
-export interface TiphysSideResult {
-  ack: AckFigures;
-  check: CheckFigures;
-  /** The warm-up's pushes that got no check run in time (a sign the server was not ready). */
-  warmMissing: number;
-  profile?: string;
-}
-
-export async function runTiphysSide(opts: TiphysSideOptions, plan: LoadPlan): Promise<TiphysSideResult> {
+/** A fresh Tiphys server for `body`, warmed up; stopped (and its store removed) afterwards. */
+async function withTiphys<T>(opts: TiphysSideOptions, plan: LoadPlan, body: (server: ServerProcess) => Promise<T>): Promise<{ result: T; profile?: string }> {
   const env: Record<string, string> = { ...opts.env, TIPHYS_DATA_DIR: opts.dataDir };
   if (opts.profileDir) {
     mkdirSync(opts.profileDir, { recursive: true });
-    env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${opts.profileDir}`;
+    Object.assign(env, { NODE_OPTIONS: `--import ${PROFILER}`, TIPHYS_BENCH_PROFILE_DIR: opts.profileDir });
   }
   const before = opts.profileDir ? new Set(readdirSync(opts.profileDir)) : new Set<string>();
   const server = await startServer({ env });
-  let result: Omit<TiphysSideResult, "profile">;
+  let result: T;
   try {
-    const warmWatch = new CheckRunWatch(opts.fake, opts.owner, opts.name, plan.warm.map((p) => p.sha));
+    const warm = new CheckRunWatch(opts.fake, opts.owner, opts.name, plan.warm.map((p) => p.sha));
     await sendPushes({ url: server.webhookUrl, pushes: plan.warm, concurrency: plan.concurrency });
-    const warmGot = await warmWatch.wait(60_000);
-    const watch = new CheckRunWatch(opts.fake, opts.owner, opts.name, plan.measured.map((p) => p.sha));
-    const load = await sendPushes({ url: server.webhookUrl, pushes: plan.measured, concurrency: plan.concurrency });
-    await watch.wait(opts.checkTimeoutMs);
-    result = { ack: ackFigures(load), check: checkFigures(load, watch), warmMissing: plan.warm.length - warmGot };
+    const read = await warm.wait(60_000, "tree");
+    if (read < plan.warm.length) throw new Error(`warm-up: only ${read} of ${plan.warm.length} pushes had their config read within 60 s`);
+    await new Promise((r) => setTimeout(r, 500)); // the last warm-up events finish their trigger matching
+    result = await body(server);
   } catch (err) {
     throw new Error(`${(err as Error).message}\n--- server output (last 4 KB) ---\n${server.output().slice(-4096)}`);
   } finally {
@@ -141,5 +142,49 @@ export async function runTiphysSide(opts: TiphysSideOptions, plan: LoadPlan): Pr
     rmSync(opts.dataDir, { recursive: true, force: true });
   }
   const profile = opts.profileDir ? readdirSync(opts.profileDir).find((f) => f.endsWith(".cpuprofile") && !before.has(f)) : undefined;
-  return { ...result, profile: profile && join(opts.profileDir!, profile) };
+  return { result, profile: profile && join(opts.profileDir!, profile) };
+}
+
+export interface TiphysSideResult {
+  ack: AckFigures;
+  check: CheckFigures;
+  /** Per push, times relative to the first send: sent, acked, first GitHub call, tree read, check run. */
+  timeline: Array<{ sha: string; sent: number; acked: number; firstCall?: number; tree?: number; checkRun?: number }>;
+  profile?: string;
+}
+
+export async function runTiphysSide(opts: TiphysSideOptions, plan: LoadPlan): Promise<TiphysSideResult> {
+  const { result, profile } = await withTiphys(opts, plan, async (server) => {
+    const watch = new CheckRunWatch(opts.fake, opts.owner, opts.name, plan.measured.map((p) => p.sha));
+    const load = await sendPushes({ url: server.webhookUrl, pushes: plan.measured, concurrency: plan.concurrency });
+    await watch.wait(opts.checkTimeoutMs);
+    const t0 = load.samples[0].sentAt;
+    const rel = (at: number | undefined) => (at === undefined ? undefined : +(at - t0).toFixed(1));
+    const timeline = load.samples.map((s) => {
+      const t = watch.times.get(s.sha)!;
+      return { sha: s.sha, sent: rel(s.sentAt)!, acked: rel(s.sentAt + s.ms)!, firstCall: rel(t.firstCall), tree: rel(t.tree), checkRun: rel(t.checkRun) };
+    });
+    return { ack: ackFigures(load), check: checkFigures(load.samples, watch), timeline };
+  });
+  return { ...result, profile };
+}
+
+/**
+ * Pushes one at a time, `spacingMs` apart, to a server with nothing else to do: the time to the
+ * first check run when no other push is ahead of it.
+ */
+export async function runTiphysIdle(opts: TiphysSideOptions, plan: LoadPlan, pushes: SignedPush[], spacingMs: number): Promise<CheckFigures> {
+  const { result } = await withTiphys({ ...opts, profileDir: undefined }, plan, async (server) => {
+    const watch = new CheckRunWatch(opts.fake, opts.owner, opts.name, pushes.map((p) => p.sha));
+    const samples: LoadResult["samples"] = [];
+    for (const push of pushes) {
+      const started = performance.now();
+      const load = await sendPushes({ url: server.webhookUrl, pushes: [push], concurrency: 1 });
+      samples.push(...load.samples);
+      await new Promise((r) => setTimeout(r, Math.max(0, spacingMs - (performance.now() - started))));
+    }
+    await watch.wait(opts.checkTimeoutMs);
+    return checkFigures(samples, watch);
+  });
+  return result;
 }

@@ -1,4 +1,6 @@
+import type { RepoRef } from "../core/ports/github.js";
 import type { AppContext } from "./context.js";
+import { mayTrigger } from "./event-index.js";
 import { repoOf } from "./context.js";
 
 export type AcceptOutcome = "queued" | "duplicate" | "ignored";
@@ -9,23 +11,32 @@ export interface IncomingEvent {
   payload: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- narrowed by `wanted`
 }
 
-/** Which deliveries lead to work; everything else is acknowledged and dropped. */
-function wanted(ev: IncomingEvent): boolean {
-  const a = ev.payload?.action;
+/**
+ * Which deliveries lead to work: what Tiphys always acts on (pushes, new PR code, `/tiphys` commands,
+ * re-runs and buttons, installs), and any other event the default branch's triggers name (a Sensor on
+ * `release`, `tiphys.io/on: pull_request.closed` ...). Everything else is acknowledged and dropped
+ * without being stored.
+ */
+async function wanted(ctx: AppContext, ev: IncomingEvent, repo: RepoRef): Promise<boolean> {
+  const a: string | undefined = ev.payload?.action;
   switch (ev.name) {
     case "push":
       return true;
     case "pull_request":
-      return a === "opened" || a === "synchronize" || a === "reopened";
+      if (a === "opened" || a === "synchronize" || a === "reopened") return true;
+      break;
     case "issue_comment":
-      return a === "created" && /(^|\n)\s{0,3}\/tiphys\b/i.test(ev.payload?.comment?.body ?? "");
+      if (a === "created" && /(^|\n)\s{0,3}\/tiphys\b/i.test(ev.payload?.comment?.body ?? "")) return true;
+      break;
     case "check_run":
       return a === "rerequested" || a === "requested_action";
     case "check_suite":
       return a === "rerequested";
-    default:
-      return false;
+    case "installation":
+    case "installation_repositories":
+      return a === "created" || a === "added";
   }
+  return repo.owner !== "" && mayTrigger(ctx, repo, ev.name, a);
 }
 
 /**
@@ -33,16 +44,17 @@ function wanted(ev: IncomingEvent): boolean {
  * queue the work. Nothing else happens before GitHub gets its answer.
  */
 export async function acceptEvent(ctx: AppContext, ev: IncomingEvent, wake: () => void): Promise<AcceptOutcome> {
-  const repo = repoOf(ev.payload ?? {});
+  const installationId: number | undefined = ev.payload?.installation?.id;
+  const repo = repoOf(ev.payload ?? {}) ?? (installationId && ev.name.startsWith("installation") ? { owner: "", name: "", installationId } : undefined);
   let outcome: AcceptOutcome;
-  if (!repo || !wanted(ev)) outcome = "ignored";
+  if (!repo || !(await wanted(ctx, ev, repo))) outcome = "ignored";
   else {
     const fresh = await ctx.store.recordDelivery({
       id: ev.id,
       event: ev.name,
       action: ev.payload.action,
       installationId: repo.installationId,
-      repo: `${repo.owner}/${repo.name}`,
+      repo: repo.owner ? `${repo.owner}/${repo.name}` : undefined,
       receivedAt: ctx.now(),
     });
     if (!fresh) outcome = "duplicate";
@@ -51,7 +63,7 @@ export async function acceptEvent(ctx: AppContext, ev: IncomingEvent, wake: () =
         kind: "event",
         key: `delivery:${ev.id}`,
         installationId: repo.installationId,
-        repo: `${repo.owner}/${repo.name}`,
+        repo: repo.owner ? `${repo.owner}/${repo.name}` : undefined,
         payload: { id: ev.id, name: ev.name, payload: ev.payload },
         deliveryId: ev.id,
       });

@@ -45,6 +45,15 @@ function sameRepo(url: string, repo: RepoRef): boolean {
   return !!m && m[1].toLowerCase() === repo.owner.toLowerCase() && m[2].toLowerCase() === repo.name.toLowerCase();
 }
 
+/** Same scheme, host and port; false when either is not a URL (an scp-style SSH address). */
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
+}
+
 /** Completes a run that was cancelled before it started. */
 async function finishWithoutRunning(ctx: AppContext, row: RunRow, phase: "Failed" | "Error", message: string, cancelled: boolean): Promise<void> {
   const now = ctx.now();
@@ -88,6 +97,12 @@ export async function executeRun(ctx: AppContext, runId: string): Promise<Workfl
   let token: { token: string; expiresAt: string } | undefined;
   const cloneGit = async (opts: CloneOptions) => {
     if (!sameRepo(opts.repo, repo) || opts.auth) return cloneAt(opts);
+    // `tiphys local`: the repository is the checkout itself.
+    const local = ctx.github.cloneUrl(repo);
+    if (!/^[a-z]+:\/\//i.test(local)) return cloneAt({ ...opts, repo: local });
+    // The token is for the GitHub this App talks to: the same owner/name on another host is someone
+    // else's repository, and git would hand the token to whoever answers with a 401.
+    if (!sameOrigin(opts.repo, local)) return cloneAt(opts);
     // The repo's own checkout gets a short-lived installation token, passed to git as a credential
     // (never in the URL) and masked wherever output is shown.
     if (!token || Date.parse(token.expiresAt) - Date.now() < 5 * 60_000) {

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { basename } from "node:path";
 import { pino } from "pino";
 import type { Logger } from "probot";
 import type { RunRow } from "../core/ports/store.js";
@@ -61,7 +62,12 @@ export async function runLocalMode(input: LocalModeInput): Promise<LocalModeResu
     onPlanned: input.onPlanned,
     now: () => new Date(),
   };
-  const repository = { name: "local", full_name: "local/local", owner: { login: "local" }, default_branch: defaultBranch, clone_url: input.repoDir };
+  // The checkout stands in for its GitHub repository: same owner/name (from `origin`), so a git
+  // artifact naming that repository is cloned from the checkout.
+  const top = await github.reader.topLevel();
+  const id = (await github.reader.originRepo()) ?? { owner: "local", name: basename(top) };
+  const fullName = `${id.owner}/${id.name}`;
+  const repository = { name: id.name, full_name: fullName, owner: { login: id.owner }, default_branch: defaultBranch, clone_url: top };
   const common = { repository, installation: { id: 1 }, sender: { login: user } };
   let payload: Record<string, unknown>;
   if (input.event === "push") {
@@ -69,7 +75,7 @@ export async function runLocalMode(input: LocalModeInput): Promise<LocalModeResu
     payload = { ...common, ref: `refs/heads/${branch}`, before, after: sha, created: false, deleted: false, head_commit: { id: sha } };
   } else {
     const baseSha = (await github.reader.mergeBase(defaultBranch, sha)) ?? (await github.reader.revParse(defaultBranch));
-    github.pullRequest = { number: 1, headSha: sha, headRef: branch, headRepo: "local/local", baseRef: defaultBranch, baseSha, author: user, fromFork: false, state: "open" };
+    github.pullRequest = { number: 1, headSha: sha, headRef: branch, headRepo: fullName, baseRef: defaultBranch, baseSha, author: user, fromFork: false, state: "open" };
     payload = {
       ...common,
       action: "opened",
@@ -77,8 +83,8 @@ export async function runLocalMode(input: LocalModeInput): Promise<LocalModeResu
       pull_request: {
         number: 1,
         state: "open",
-        head: { sha, ref: branch, repo: { full_name: "local/local" } },
-        base: { sha: baseSha, ref: defaultBranch, repo: { full_name: "local/local" } },
+        head: { sha, ref: branch, repo: { full_name: fullName } },
+        base: { sha: baseSha, ref: defaultBranch, repo: { full_name: fullName } },
         user: { login: user },
       },
     };

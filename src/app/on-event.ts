@@ -7,7 +7,8 @@ import { repoOf, type AppContext } from "./context.js";
 import { CANCEL_NS } from "./execute-run.js";
 import { rerunCheckRun } from "./rerun.js";
 import { recordCronConfig } from "./scheduler.js";
-import { startRunsForEvent } from "./start-runs.js";
+import { loadRepoConfig, startRunsForEvent } from "./start-runs.js";
+import { mayTrigger, recordEventIndex } from "./event-index.js";
 
 export interface EventJob {
   id: string;
@@ -33,7 +34,10 @@ async function onPush(ctx: AppContext, repo: RepoRef, ev: EventJob): Promise<voi
   const result = await startRunsForEvent(ctx, { repo, sha: p.after, configSha: p.after, event });
   // CronWorkflows run from the default branch: a push there is what (re)defines the schedules.
   const defaultBranch = p.repository?.default_branch ?? p.repository?.master_branch;
-  if (defaultBranch && p.ref === `refs/heads/${defaultBranch}` && result.docs) await recordCronConfig(ctx, repo, p.after, result.docs);
+  if (defaultBranch && p.ref === `refs/heads/${defaultBranch}` && result.docs) {
+    await recordCronConfig(ctx, repo, p.after, result.docs);
+    await recordEventIndex(ctx, repo, p.after, result.docs);
+  }
 }
 
 /** Runs of this PR's workflows still going at an older head: a new push makes them moot. */
@@ -48,11 +52,14 @@ async function cancelSuperseded(ctx: AppContext, repo: RepoRef, pr: number, head
 export async function onPullRequest(ctx: AppContext, repo: RepoRef, ev: EventJob, opts: { approvedSha?: string } = {}): Promise<void> {
   const p = ev.payload;
   const pr = p.pull_request;
-  if (!pr || !PR_ACTIONS.has(p.action)) return;
+  if (!pr) return;
+  if (!PR_ACTIONS.has(p.action) && !opts.approvedSha && !(await mayTrigger(ctx, repo, "pull_request", p.action))) return;
   const headSha: string = pr.head.sha;
   let configSha = headSha;
   const trusted = await isTrustedPullRequest(ctx, repo, pr);
   if (!trusted) {
+    // Only the actions that bring new code ask for approval; the others of an untrusted PR run nothing.
+    if (!PR_ACTIONS.has(p.action)) return;
     // Untrusted code runs nothing until someone with write access approves this exact commit, and
     // even then the workflows come from the base branch, not from the PR.
     if (opts.approvedSha !== headSha && !(await isApproved(ctx, repo, pr.number, headSha))) {
@@ -72,8 +79,46 @@ export async function onPullRequest(ctx: AppContext, repo: RepoRef, ev: EventJob
   if (p.action === "synchronize") await cancelSuperseded(ctx, repo, pr.number, headSha, new Set(result.runs.map((r) => r.workflowName)));
 }
 
+/**
+ * Any other event (release, issues, issue_comment, workflow_dispatch-like events ...): Sensors and
+ * `tiphys.io/on` may name it. Its commit is the one it carries, else the default branch's head.
+ */
+async function onOtherEvent(ctx: AppContext, repo: RepoRef, ev: EventJob): Promise<void> {
+  const p = ev.payload;
+  if (!(await mayTrigger(ctx, repo, ev.name, p.action))) return;
+  let sha: string | undefined = p.after ?? p.head_sha ?? p.check_run?.head_sha ?? p.workflow_run?.head_sha ?? p.deployment?.sha;
+  if (!sha || ZERO_SHA.test(sha)) {
+    const branch = p.repository?.default_branch ?? (await ctx.github.getRepo(repo)).defaultBranch;
+    sha = await ctx.github.getBranchSha(repo, branch);
+  }
+  const event: TriggerEvent = { name: ev.name, action: p.action, payload: p, deliveryId: ev.id, time: ctx.now(), sha };
+  await startRunsForEvent(ctx, { repo, sha, configSha: sha, event, prNumber: p.issue?.pull_request ? p.issue.number : undefined });
+}
+
+/**
+ * The App was installed on repos (or given more): learn each default branch's schedules and the events
+ * its triggers name.
+ */
+async function onInstallation(ctx: AppContext, ev: EventJob): Promise<void> {
+  const p = ev.payload;
+  const installationId: number | undefined = p.installation?.id;
+  if (!installationId || (p.action !== "created" && p.action !== "added")) return;
+  const repos: Array<{ full_name: string }> = p.repositories_added ?? p.repositories ?? [];
+  for (const r of repos) {
+    const [owner, name] = r.full_name.split("/");
+    const repo: RepoRef = { owner, name, installationId };
+    const { defaultBranch } = await ctx.github.getRepo(repo);
+    const sha = await ctx.github.getBranchSha(repo, defaultBranch);
+    const { loaded } = await loadRepoConfig(ctx, repo, sha);
+    const docs = loaded.documents.map((d) => ({ file: d.file, manifest: d.data }));
+    await recordCronConfig(ctx, repo, sha, docs);
+    await recordEventIndex(ctx, repo, sha, docs);
+  }
+}
+
 /** Dispatches one queued webhook to its use-case. */
 export async function processEvent(ctx: AppContext, ev: EventJob): Promise<void> {
+  if (ev.name === "installation" || ev.name === "installation_repositories") return onInstallation(ctx, ev);
   const repo = repoOf(ev.payload);
   if (!repo) return;
   const log = ctx.log.child({ delivery: ev.id, event: ev.name, repo: repoFullName(repo) });
@@ -84,8 +129,9 @@ export async function processEvent(ctx: AppContext, ev: EventJob): Promise<void>
     case "pull_request":
       return onPullRequest(scoped, repo, ev);
     case "issue_comment":
-      if (ev.payload.action === "created") return onCommentCommand(scoped, repo, ev);
-      return;
+      if (ev.payload.action === "created" && /(^|\n)\s{0,3}\/tiphys\b/i.test(ev.payload.comment?.body ?? "")) await onCommentCommand(scoped, repo, ev);
+      if (ev.payload.comment?.user?.type === "Bot" || !(await mayTrigger(scoped, repo, "issue_comment", ev.payload.action))) return;
+      return onOtherEvent(scoped, repo, ev);
     case "check_run":
       if (ev.payload.action === "rerequested" || ev.payload.action === "requested_action") return rerunCheckRun(scoped, repo, ev);
       return;
@@ -93,6 +139,6 @@ export async function processEvent(ctx: AppContext, ev: EventJob): Promise<void>
       if (ev.payload.action === "rerequested") return rerunCheckRun(scoped, repo, ev);
       return;
     default:
-      return;
+      return onOtherEvent(scoped, repo, ev);
   }
 }

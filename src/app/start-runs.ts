@@ -67,6 +67,25 @@ function declaredParameters(entry: CatalogEntry, catalog: Catalog, params: Recor
   return Object.fromEntries(Object.entries(params).filter(([k]) => declared.has(k)));
 }
 
+/** `spec.triggers[0].template` → ["spec", "triggers", 0, "template"]. */
+function pathSegments(path: string): Array<string | number> {
+  const out: Array<string | number> = [];
+  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) out.push(m[2] !== undefined ? Number(m[2]) : m[1]);
+  return out;
+}
+
+/** Where a trigger problem's field is: the line of the deepest existing part of its path. */
+function positionOf(documents: LoadedDoc[], file: string, path: string): { file: string; line: number; column: number } {
+  const segs = pathSegments(path ?? "");
+  const has = (d: LoadedDoc) => {
+    let v: unknown = d.data;
+    for (const s of segs.slice(0, 2)) v = isObject(v) || Array.isArray(v) ? (v as Record<string | number, unknown>)[s] : undefined;
+    return v !== undefined;
+  };
+  const doc = documents.find((d) => d.file === file && has(d)) ?? documents.find((d) => d.file === file);
+  return doc ? doc.posOf(segs) : { file, line: 1, column: 1 };
+}
+
 /** Fails (or clears) the `tiphys/config` check run of a commit with an annotation per problem. */
 export async function reportConfig(ctx: AppContext, repo: RepoRef, sha: string, problems: ConfigProblem[]): Promise<void> {
   const errors = problems.filter((p) => p.severity === "error");
@@ -114,7 +133,7 @@ export async function startRunsForEvent(ctx: AppContext, input: StartInput): Pro
   const plan = planTriggers(docs, input.event, sensorState as never);
   const allProblems: ConfigProblem[] = [
     ...problems,
-    ...plan.problems.map((p) => ({ message: p.message, field: p.path, pos: { file: p.file, line: 1, column: 1 }, severity: p.severity }) as ConfigProblem),
+    ...plan.problems.map((p) => ({ message: p.message, field: p.path, pos: positionOf(loaded.documents, p.file, p.path), severity: p.severity }) as ConfigProblem),
   ];
   await reportConfig(ctx, repo, input.sha, allProblems);
   if (allProblems.some((p) => p.severity === "error")) {

@@ -40,7 +40,7 @@ export function addLocalCommand(program: Command, setExit: (code: number) => voi
         onPlanned: (plan) => {
           out.write("\n" + RULE(`triggers for ${flags.event}`) + "\n");
           for (const r of plan.runs) out.write(`${pc.green("✔")} ${r.workflowName} ${pc.dim(`(${String(r.meta.reason ?? r.meta.via)})`)} → run ${r.id}\n`);
-          for (const s of plan.skipped) out.write(`${pc.dim("·")} ${s.name} ${pc.dim(s.reason)}\n`);
+          for (const s of plan.skipped) out.write(`${pc.dim("·")} ${s.name.replace(/^Workflow\//, "").replace(/-$/, "")} ${pc.dim(s.reason)}\n`);
           if (plan.runs.length === 0 && plan.skipped.length === 0) out.write(pc.dim("no workflow in .tiphys/ is triggered by this event\n"));
           for (const p of plan.problems) out.write(pc.red(`✘ ${p.message}`) + "\n");
         },

@@ -272,6 +272,19 @@ export class LocalRepoReader {
     const out = await this.git.raw(["diff", "--name-only", "-z", `${base}...${head}`]);
     return out.split("\0").filter(Boolean);
   }
+  /** `owner/name` from the `origin` remote's URL (GitHub-style), when it has one. */
+  async originRepo(): Promise<{ owner: string; name: string } | undefined> {
+    try {
+      const url = (await this.git.raw(["remote", "get-url", "origin"])).trim();
+      const m = /[/:]([^/:]+)\/([^/]+?)(?:\.git)?\/?$/.exec(url);
+      return m && !url.startsWith("/") && !url.startsWith("file:") ? { owner: m[1], name: m[2] } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  async topLevel(): Promise<string> {
+    return (await this.git.revparse(["--show-toplevel"])).trim();
+  }
   async userName(): Promise<string> {
     try {
       return (await this.git.raw(["config", "user.name"])).trim() || "local";

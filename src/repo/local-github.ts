@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import type {
   CheckRunInfo,
   CheckRunInput,
@@ -106,7 +107,7 @@ export class LocalGitHub implements GitHubPort {
     throw new Error("local mode has no installation token: a git artifact of this repository is cloned from the checkout");
   }
   cloneUrl(): string {
-    return this.reader.dir;
+    return resolve(this.reader.dir);
   }
   async listDeliveries(): Promise<WebhookDeliveryInfo[]> {
     return [];

@@ -305,4 +305,73 @@ spec:
     expect(fresh.conclusion).toBe("success");
     await repo.git(["checkout", "-q", "main"]);
   });
+
+  it("a Sensor on another event (issues) starts its workflow once the default branch names it", async () => {
+    const sensor = `apiVersion: argoproj.io/v1alpha1
+kind: Sensor
+metadata:
+  name: triage
+spec:
+  dependencies:
+    - name: new-issue
+      eventSourceName: github
+      eventName: issues
+      filters:
+        data:
+          - path: body.action
+            type: string
+            value: ["opened"]
+  triggers:
+    - template:
+        name: label-it
+        argoWorkflow:
+          operation: submit
+          source:
+            resource:
+              apiVersion: argoproj.io/v1alpha1
+              kind: Workflow
+              metadata:
+                generateName: triage-
+              spec:
+                entrypoint: main
+                arguments:
+                  parameters:
+                    - name: title
+                templates:
+                  - name: main
+                    script:
+                      image: alpine
+                      command: [sh]
+                      source: echo "triage {{workflow.parameters.title}}"
+          parameters:
+            - src:
+                dependencyName: new-issue
+                dataKey: body.issue.title
+              dest: spec.arguments.parameters.0.value
+`;
+    const s = await boot("sensor");
+    const require = createRequire(import.meta.url);
+    const defs = require("@octokit/webhooks-examples") as Array<{ name: string; examples: WebhookPayload[] }>;
+    const issue = () => {
+      const p = retarget(structuredClone(defs.find((d) => d.name === "issues")!.examples.find((e) => e.action === "opened")!), { owner: OWNER, name: NAME, installationId: INSTALLATION });
+      (p.repository as { default_branch: string }).default_branch = "main";
+      return p;
+    };
+    // Before the default branch names the event, an issue costs nothing.
+    const before = fake.requests.length;
+    const ignored = await sendWebhook({ url: s.webhookUrl, secret: WEBHOOK_SECRET, event: "issues", payload: issue(), deliveryId: `d-${++deliveries}` });
+    expect(ignored.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fake.requests.slice(before).filter((r) => r.path.startsWith("/repos/"))).toEqual([]);
+
+    const parent = repo.sha;
+    const sha = await repo.commit({ ".tiphys/triage.yaml": sensor, ".tiphys/ci.yaml": ciWorkflow("ci", "echo ok") }, "sensor");
+    const push = pushPayload(sha, parent);
+    (push.repository as { default_branch: string }).default_branch = "main";
+    await sendWebhook({ url: s.webhookUrl, secret: WEBHOOK_SECRET, event: "push", payload: push, deliveryId: `d-${++deliveries}` });
+    await waitCompleted("tiphys/workflow/ci", sha);
+    await sendWebhook({ url: s.webhookUrl, secret: WEBHOOK_SECRET, event: "issues", payload: issue(), deliveryId: `d-${++deliveries}` });
+    const [check] = await waitCompleted("tiphys/workflow/triage", sha);
+    expect(check.conclusion).toBe("success");
+  });
 });

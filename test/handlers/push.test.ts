@@ -1,6 +1,8 @@
 /** push: the repo's `.tiphys/` read at the pushed commit, one check run per matching workflow. */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { WebhookPayload } from "../helpers/webhooks.js";
 import {
+  BEFORE,
   example,
   expectCheckCreated,
   expectCheckLookup,
@@ -10,8 +12,8 @@ import {
   pushPayload,
   R,
   serveRepo,
+  gitBlobSha,
   workflowYaml,
-  BEFORE,
   ZERO,
 } from "./fixtures.js";
 import { startHarness, type Harness } from "./harness.js";
@@ -43,7 +45,7 @@ describe("push", () => {
       "POST /app/installations/1/access_tokens",
       `GET ${R}/compare/${BEFORE}...${sha}`,
       `GET ${R}/git/trees/${sha}?recursive=1`,
-      expect.stringMatching(new RegExp(`^GET ${R}/git/blobs/[0-9a-f]{40}$`)),
+      `GET ${R}/git/blobs/${gitBlobSha(files[".tiphys/ci.yaml"])}`,
       `GET ${R}/commits/${sha}/check-runs?check_name=tiphys%2Fconfig&filter=latest`,
       `POST ${R}/check-runs`,
       `GET ${R}/git/trees/${sha}?recursive=1`,
@@ -160,7 +162,7 @@ describe("push", () => {
 
   it("a deleted branch: acknowledged and processed without a single GitHub call", async () => {
     // The examples' deletion is of a tag; the same payload for a branch.
-    const p = { ...example("push", (e) => e.deleted === true), ref: "refs/heads/feature/x" };
+    const p: WebhookPayload = { ...example("push", (e) => e.deleted === true), ref: "refs/heads/feature/x" };
     expect(p.after).toBe(ZERO);
     const id = "deleted-branch-1";
 

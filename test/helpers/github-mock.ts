@@ -31,7 +31,8 @@ interface RequestLike {
 
 const describeRequest = (req: RequestLike | undefined, options?: RequestLike): string => {
   const r = { ...req, ...options };
-  return `${(r.method ?? "GET").toUpperCase()} ${r.host ?? r.hostname ?? ""}${r.path ?? ""}`;
+  const host = (r.hostname ?? r.host ?? "").replace(/:443$/, "");
+  return `${(r.method ?? "GET").toUpperCase()} ${host}${r.path ?? ""}`;
 };
 
 const active = new Set<() => void>();

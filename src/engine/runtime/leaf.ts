@@ -1,3 +1,4 @@
+import { substituteObject } from "./substitute.js";
 import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync, type WriteStream } from "node:fs";
 import { dirname, join } from "node:path";
 import type { ProcessResult, ProcessSpec, Sandbox } from "../executors/types.js";
@@ -41,6 +42,10 @@ async function loadInputArtifacts(ctx: NodeContext, sandbox: Sandbox): Promise<v
         throw new NodeInputError(`Unable to resolve: ${a.from} (inputs.artifacts.${a.name})`);
       }
       art = { ...src, name: a.name, path: a.path, mode: a.mode ?? src.mode, subPath: a.subPath ?? src.subPath };
+    } else {
+      // Argo substitutes the template (its artifact sources included) with the workflow's and the
+      // template's parameters: `git.repo: "https://github.com/{{workflow.parameters.repo}}.git"`.
+      art = substituteObject(a, ctx.vars);
     }
     if (!a.path) throw new NodeInputError(`inputs.artifacts.${a.name}.path is required`);
     const repo = ctx.run.opts.artifacts;

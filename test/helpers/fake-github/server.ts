@@ -3,12 +3,14 @@
  * end-to-end tests and benchmarks, where the server under test is another process and nock cannot
  * reach. Content comes from real git repositories; checks, comments and the rest live in memory.
  * Every request is recorded; any request no route serves is answered 404 and kept in `unhandled`.
+ * Outside /api/v3, `/<owner>/<name>.git/...` is git smart HTTP (clone and fetch; see git-http.ts).
  */
 import { existsSync } from "node:fs";
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { authenticate } from "./auth.js";
+import { matchGitPath, serveGit, type GitPath, type GitRequest } from "./git-http.js";
 import { GitReader } from "./git-reader.js";
 import { HttpError, matchRoute, type Json, type RecordedRequest, type Reply, type Route, type UnhandledRequest } from "./http.js";
 import { addDelivery, appRoutes } from "./routes-app.js";
@@ -58,6 +60,8 @@ const SECONDARY_LIMIT = "You have exceeded a secondary rate limit. Please wait a
 export class FakeGitHub {
   readonly requests: RecordedRequest[] = [];
   readonly unhandled: UnhandledRequest[] = [];
+  /** Git smart-HTTP requests (clone, fetch), with whether their credentials were accepted. */
+  readonly gitRequests: GitRequest[] = [];
   latencyMs: number;
   private readonly routes: Route[];
   private readonly failures: Failure[] = [];
@@ -199,22 +203,25 @@ export class FakeGitHub {
     const at = performance.now();
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString("utf8");
+    const raw = Buffer.concat(chunks);
+    const text = raw.toString("utf8");
     const url = new URL(req.url ?? "/", "http://fake.invalid");
     const underApi = url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`);
     const routePath = underApi ? url.pathname.slice(API_PREFIX.length) || "/" : url.pathname;
+    const git = underApi ? undefined : matchGitPath(url.pathname);
     const rec: RecordedRequest = {
       method: req.method ?? "GET",
       path: safeDecode(routePath),
       rawPath: url.pathname,
       query: Object.fromEntries(url.searchParams),
-      body: parseBody(text),
+      // A git request body is binary pkt-lines, often gzipped: not worth keeping as text.
+      body: git ? undefined : parseBody(text),
       at,
       headers: req.headers,
     };
     this.requests.push(rec);
     this.state.rate.used++;
-    const reply = this.takeFailure(rec) ?? (await this.dispatch(rec, underApi ? routePath : null, text));
+    const reply = this.takeFailure(rec) ?? (git ? await this.serveGit(rec, git, raw) : await this.dispatch(rec, underApi ? routePath : null, text));
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
     rec.status = reply.status;
     this.send(res, reply);
@@ -227,6 +234,15 @@ export class FakeGitHub {
     const limited = f.status === 403 || f.status === 429;
     const headers = { ...(limited ? { "retry-after": "1" } : {}), ...f.options.headers };
     return { status: f.status, headers, body: { message: f.options.message ?? (limited ? SECONDARY_LIMIT : STATUS_CODES[f.status]) } };
+  }
+
+  private async serveGit(rec: RecordedRequest, git: GitPath, body: Buffer): Promise<Reply> {
+    try {
+      return await serveGit(this.state, git, { ...rec, body }, this.gitRequests);
+    } catch (err) {
+      this.unhandled.push({ ...rec, reason: `error: ${err instanceof Error ? err.stack : String(err)}` });
+      return { status: 500, body: { message: `fake GitHub error: ${String(err)}` } };
+    }
   }
 
   private async dispatch(rec: RecordedRequest, routePath: string | null, text: string): Promise<Reply> {
@@ -268,7 +284,7 @@ export class FakeGitHub {
       ...reply.headers,
     };
     if (reply.raw) {
-      res.writeHead(reply.status, { ...headers, "content-type": "application/vnd.github.raw; charset=utf-8", "content-length": String(reply.raw.length) });
+      res.writeHead(reply.status, { "content-type": "application/vnd.github.raw; charset=utf-8", ...headers, "content-length": String(reply.raw.length) });
       res.end(reply.raw);
     } else if (reply.body === undefined || reply.status === 204) {
       res.writeHead(reply.status, headers);
