@@ -14,6 +14,7 @@ import { CheckRunReporter } from "./check-run-reporter.js";
 import { readRepoConfig } from "./config-source.js";
 import type { AppContext } from "./context.js";
 import { SlottedExecutor } from "./node-slots.js";
+import { StoreLocks } from "./store-locks.js";
 import { StoreRunSink } from "./store-run-sink.js";
 
 const FINISHED = new Set(["Succeeded", "Failed", "Error"]);
@@ -150,6 +151,7 @@ export async function executeRun(ctx: AppContext, runId: string): Promise<Workfl
     journal: sink,
     artifacts: new LocalArtifactRepository(join(dir, "artifacts"), { cloneGit }),
     memo: new MemoStore(join(ctx.dataDir, "memo")),
+    locks: new StoreLocks(ctx.store, row.repo),
     previousNodes: previous,
     uid: row.workflow.metadata.uid,
     createdAt: row.createdAt,

@@ -374,4 +374,113 @@ spec:
     const [check] = await waitCompleted("tiphys/workflow/triage", sha);
     expect(check.conclusion).toBe("success");
   });
+
+  it("/tiphys retry on a pull request re-runs only the failed nodes of its failed run", async () => {
+    const fixed = join(markers, "retry-fixed");
+    const wf = `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  generateName: flaky-
+  annotations:
+    tiphys.io/on: pull_request
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - name: prepare
+            template: prepare
+        - - name: test
+            template: test
+    - name: prepare
+      script:
+        image: alpine
+        command: [sh]
+        source: echo p >> ${markers}/retry-prepare
+    - name: test
+      script:
+        image: alpine
+        command: [sh]
+        source: |
+          echo t >> ${markers}/retry-test
+          [ -f ${fixed} ]
+`;
+    await repo.git(["checkout", "-q", "main"]);
+    const base = await repo.commit({ ".tiphys/flaky.yaml": wf, ".tiphys/ci.yaml": ciWorkflow("ci", "echo ok") }, "flaky");
+    await repo.git(["checkout", "-q", "-B", "retry-branch"]);
+    const head = await repo.commit({ "src/retry.txt": "1\n" }, "retry me");
+    await repo.git(["checkout", "-q", "main"]);
+    fake.addPullRequest({ owner: OWNER, name: NAME, number: 31, headRef: "retry-branch", baseRef: "main", headSha: head, baseSha: base, author: "maintainer" });
+    const s = await boot("retry");
+    const require = createRequire(import.meta.url);
+    const defs = require("@octokit/webhooks-examples") as Array<{ name: string; examples: WebhookPayload[] }>;
+    const pr = retarget(structuredClone(defs.find((d) => d.name === "pull_request")!.examples.find((e) => e.action === "opened")!), {
+      owner: OWNER,
+      name: NAME,
+      installationId: INSTALLATION,
+      sha: head,
+      ref: "retry-branch",
+      baseRef: "main",
+      baseSha: base,
+      number: 31,
+    });
+    (pr.pull_request as { user: { login: string } }).user.login = "maintainer";
+    await sendWebhook({ url: s.webhookUrl, secret: WEBHOOK_SECRET, event: "pull_request", payload: pr, deliveryId: `d-${++deliveries}` });
+    const [failed] = await waitCompleted("tiphys/workflow/flaky", head);
+    expect(failed.conclusion).toBe("failure");
+    writeFileSync(fixed, "yes");
+    const comment = retarget(examplePayload("issue_comment.created", (e) => !!e.installation), { owner: OWNER, name: NAME, installationId: INSTALLATION, number: 31 });
+    const stored = fake.addComment({ owner: OWNER, name: NAME, number: 31, body: "/tiphys retry flaky", author: "maintainer" });
+    (comment.issue as { pull_request?: unknown }).pull_request = { url: "x" };
+    Object.assign(comment.comment as object, { id: stored.id, body: "/tiphys retry flaky", user: { login: "maintainer", type: "User" } });
+    await sendWebhook({ url: s.webhookUrl, secret: WEBHOOK_SECRET, event: "issue_comment", payload: comment, deliveryId: `d-${++deliveries}` });
+    const done = await fake.waitFor(() => checkRunsNamed("tiphys/workflow/flaky").find((c) => c.head_sha === head && c.conclusion === "success"), 20_000);
+    expect(done.conclusion).toBe("success");
+    expect(readFileSync(join(markers, "retry-prepare"), "utf8")).toBe("p\n");
+    expect(readFileSync(join(markers, "retry-test"), "utf8")).toBe("t\nt\n");
+  });
+
+  it("an approval holds for one head commit: a new push to an untrusted PR waits again", async () => {
+    const s = await boot("approval-sha");
+    await repo.git(["checkout", "-q", "main"]);
+    const base = await repo.commit({ ".tiphys/ci.yaml": ciWorkflow("ci", "echo ok") }, "base for fork");
+    await repo.git(["checkout", "-q", "-B", "fork-work"]);
+    const first = await repo.commit({ "src/f.txt": "1\n" }, "fork 1");
+    await repo.git(["checkout", "-q", "main"]);
+    fake.addPullRequest({ owner: OWNER, name: NAME, number: 41, headRef: "fork-work", baseRef: "main", baseSha: base, author: "outsider", fork: true });
+    const require = createRequire(import.meta.url);
+    const defs = require("@octokit/webhooks-examples") as Array<{ name: string; examples: WebhookPayload[] }>;
+    const prPayload = (action: string, sha: string) => {
+      const p = retarget(structuredClone(defs.find((d) => d.name === "pull_request")!.examples.find((e) => e.action === "opened")!), {
+        owner: OWNER,
+        name: NAME,
+        installationId: INSTALLATION,
+        sha,
+        ref: "fork-work",
+        baseRef: "main",
+        baseSha: base,
+        number: 41,
+      });
+      p.action = action;
+      (p.pull_request as { user: { login: string }; head: { repo: { full_name: string } } }).user.login = "outsider";
+      (p.pull_request as { head: { repo: { full_name: string } } }).head.repo.full_name = `outsider/${NAME}`;
+      return p;
+    };
+    await sendWebhook({ url: s.webhookUrl, secret: WEBHOOK_SECRET, event: "pull_request", payload: prPayload("opened", first), deliveryId: `d-${++deliveries}` });
+    await waitCompleted("tiphys/approval", first);
+    const comment = retarget(examplePayload("issue_comment.created", (e) => !!e.installation), { owner: OWNER, name: NAME, installationId: INSTALLATION, number: 41 });
+    const stored = fake.addComment({ owner: OWNER, name: NAME, number: 41, body: "/tiphys ok-to-test", author: "maintainer" });
+    (comment.issue as { pull_request?: unknown }).pull_request = { url: "x" };
+    Object.assign(comment.comment as object, { id: stored.id, body: "/tiphys ok-to-test", user: { login: "maintainer", type: "User" } });
+    await sendWebhook({ url: s.webhookUrl, secret: WEBHOOK_SECRET, event: "issue_comment", payload: comment, deliveryId: `d-${++deliveries}` });
+    await waitCompleted("tiphys/workflow/ci", first);
+    await repo.git(["checkout", "-q", "fork-work"]);
+    const second = await repo.commit({ "src/f.txt": "2\n" }, "fork 2");
+    await repo.git(["checkout", "-q", "main"]);
+    await sendWebhook({ url: s.webhookUrl, secret: WEBHOOK_SECRET, event: "pull_request", payload: prPayload("synchronize", second), deliveryId: `d-${++deliveries}` });
+    const [again] = await waitCompleted("tiphys/approval", second);
+    expect(again.conclusion).toBe("action_required");
+    await new Promise((r) => setTimeout(r, 500));
+    expect(checkRunsNamed("tiphys/workflow/ci").filter((c) => c.head_sha === second)).toEqual([]);
+  });
 });

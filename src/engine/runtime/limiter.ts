@@ -29,7 +29,13 @@ export class Limiter {
  * Mutexes and semaphores of `synchronization` within one Tiphys process. A semaphore's size comes
  * from its ConfigMap in a cluster; locally it is 1 unless `TIPHYS_SEMAPHORE_<NAME>_<KEY>` says.
  */
-export class LockRegistry {
+/** Where Argo's `synchronization` locks live: this process (the CLI), or the store (the App). */
+export interface SyncLocks {
+  /** Acquires every lock the spec names; reports while waiting; returns the release. */
+  acquire(sync: Synchronization | undefined, waiting: (message: string) => void): Promise<() => void>;
+}
+
+export class LockRegistry implements SyncLocks {
   private readonly limiters = new Map<string, Limiter>();
 
   private limiter(key: string, size: number): Limiter {

@@ -21,7 +21,7 @@ import {
 import { isFulfilled } from "../scheduler/dag.js";
 import { runByType } from "./dispatch.js";
 import { executeWorkflow, hookExpressionHolds, runHook } from "./lifecycle.js";
-import { Limiter, LockRegistry } from "./limiter.js";
+import { Limiter, LockRegistry, type SyncLocks } from "./limiter.js";
 import type { MemoStore } from "./memo.js";
 import { fnv32a, nodeIdOf } from "./names.js";
 import type { Reporter } from "./reporter.js";
@@ -50,7 +50,7 @@ export interface WorkflowRunOptions {
   /** Suspend nodes to release at once (`tiphys resume` of a run whose process had stopped). */
   autoResume?: ReadonlySet<string>;
   /** Mutexes and semaphores; by default those of this process, shared by every run in it. */
-  locks?: LockRegistry;
+  locks?: SyncLocks;
 }
 
 /**
@@ -107,7 +107,7 @@ export class WorkflowRun {
   readonly globals: Vars;
   readonly rootScope: TemplateScope;
   readonly podLimiter: Limiter;
-  readonly locks: LockRegistry;
+  readonly locks: SyncLocks;
   /** Aborted on Stop/Terminate/deadline: running steps are killed. */
   readonly stopController = new AbortController();
   /** Aborted on Terminate only: exit handlers are killed too. */
