@@ -8,7 +8,7 @@
  * embedded SQLite store in a temp folder, default limits) reading a real repository through the
  * loopback fake of GitHub, which runs in this process (so its request times and the send times share
  * one clock). The bare side is bench/webhooks/bare-probot.ts: Probot with an empty `push` handler,
- * served the same way. The order of the two sides alternates between repetitions.
+ * served the same way. Each side is a fresh process in each repetition, and which goes first alternates.
  *
  * Then, once: `--idle` pushes one at a time, 4 s apart, to a fresh Tiphys server: the first check
  * run's latency when no other push is queued ahead.
@@ -25,11 +25,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { WEBHOOK_SECRET, writePrivateKey } from "../test/e2e/server-process.js";
 import { startFakeGitHub } from "../test/helpers/fake-github.js";
-import { startBareProbot } from "./webhooks/bare-probot-process.js";
 import { createPushFixture } from "./webhooks/fixture.js";
 import { signedPush } from "./webhooks/payloads.js";
 import { summarizeProfile } from "./webhooks/profile-summary.js";
-import { runBareSide, runTiphysIdle, runTiphysSide, type AckFigures, type CheckFigures, type LoadPlan, type TiphysSideResult } from "./webhooks/sides.js";
+import { runBareSide, runTiphysIdle, runTiphysSide, type AckFigures, type CheckFigures, type LoadPlan, type TiphysSideResult, type Timeline } from "./webhooks/sides.js";
 import { fmt, median, withRange } from "./webhooks/stats.js";
 import { warmFake } from "./webhooks/warm-fake.js";
 
@@ -164,17 +163,17 @@ async function main(): Promise<void> {
     checkTimeoutMs: opts.checkTimeoutMs,
     profileDir: opts.profileDir,
   });
-  const bare = await startBareProbot({ env });
   const bareRuns: AckFigures[] = [];
   const tiphysRuns: TiphysSideResult[] = [];
   let idle: CheckFigures | undefined;
+  let idleTimeline: Timeline | undefined;
   try {
     for (let rep = 0; rep < opts.reps; rep++) {
       // Alternate which side goes first, so neither always runs on a machine the other just warmed.
       const order = rep % 2 === 0 ? (["bare", "tiphys"] as const) : (["tiphys", "bare"] as const);
       for (const side of order) {
         if (side === "bare") {
-          const r = await runBareSide(bare, plan);
+          const r = await runBareSide(env, plan);
           bareRuns.push(r);
           console.log(`rep ${rep + 1} bare Probot: ack p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms, ${fmt(r.rps, 0)} req/s (load ${load()})`);
         } else {
@@ -188,11 +187,10 @@ async function main(): Promise<void> {
       }
     }
     if (opts.idle > 0 && !opts.profileDir) {
-      idle = await runTiphysIdle(tiphysOptions("idle"), plan, plan.measured.slice(0, opts.idle), IDLE_SPACING_MS);
+      ({ check: idle, timeline: idleTimeline } = await runTiphysIdle(tiphysOptions("idle"), plan, plan.measured.slice(0, opts.idle), IDLE_SPACING_MS));
       console.log(`idle Tiphys: ${idle.got}/${idle.of} check runs, p50 ${fmt(idle.gotP50, 0)} ms, max ${fmt(idle.gotMax, 0)} ms`);
     }
   } finally {
-    await bare.stop();
     await fake.close();
     fixture.repo.cleanup();
     rmSync(root, { recursive: true, force: true });
@@ -233,7 +231,7 @@ async function main(): Promise<void> {
   console.log(`- first check run p99 within ${TARGET_CHECK_P99_MS} ms of receipt (burst): ${late(checkP99, timeout)}: ${passOrMiss(checkP99 <= TARGET_CHECK_P99_MS)}`);
 
   for (const r of tiphysRuns) if (r.profile) printProfile(r.profile);
-  if (opts.dumpFile) writeFileSync(opts.dumpFile, JSON.stringify(tiphysRuns.map((r) => r.timeline)));
+  if (opts.dumpFile) writeFileSync(opts.dumpFile, JSON.stringify({ burst: tiphysRuns.map((r) => r.timeline), idle: idleTimeline }));
 
   const machine = {
     bench: "webhooks",

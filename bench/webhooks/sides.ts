@@ -1,8 +1,9 @@
 /**
  * One measured repetition of each side: a warm-up that is not counted, then the measured pushes at
- * a fixed concurrency. The Tiphys side is a fresh server process (fresh embedded store) per
- * repetition, also watched for the first check run of each push; it is stopped before the next side
- * runs, so the work it still has queued does not land on the other side's measurement.
+ * a fixed concurrency. Each side is a fresh process per repetition (Tiphys with a fresh embedded
+ * store), so both are equally warm; Tiphys is also watched for the first check run of each push. A
+ * side is stopped before the next one runs, so the work Tiphys still has queued does not land on the
+ * other side's measurement.
  *
  * The warm-up pushes go to a branch no workflow runs on: the server reads the config and matches
  * triggers for them as for any push, but they create no check runs, so nothing of theirs is still
@@ -13,7 +14,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startServer, type ServerProcess } from "../../test/e2e/server-process.js";
 import type { FakeGitHub } from "../../test/helpers/fake-github.js";
-import type { BareProbot } from "./bare-probot-process.js";
+import { startBareProbot } from "./bare-probot-process.js";
 import { CheckRunWatch } from "./check-runs.js";
 import { sendPushes, type LoadResult } from "./load.js";
 import type { SignedPush } from "./payloads.js";
@@ -59,6 +60,18 @@ export interface CheckFigures {
   writeGapMs: number;
 }
 
+/** Per push, ms after the first send: sent, acked, first GitHub call, tree read, check run. */
+export type Timeline = Array<{ sha: string; sent: number; acked: number; firstCall?: number; tree?: number; checkRun?: number }>;
+
+function timelineOf(samples: LoadResult["samples"], watch: CheckRunWatch): Timeline {
+  const t0 = samples[0].sentAt;
+  const rel = (at: number | undefined) => (at === undefined ? undefined : +(at - t0).toFixed(1));
+  return samples.map((s) => {
+    const t = watch.times.get(s.sha)!;
+    return { sha: s.sha, sent: rel(s.sentAt)!, acked: rel(s.sentAt + s.ms)!, firstCall: rel(t.firstCall), tree: rel(t.tree), checkRun: rel(t.checkRun) };
+  });
+}
+
 export function ackFigures(load: LoadResult): AckFigures {
   const ms = load.samples.map((s) => s.ms);
   return {
@@ -101,9 +114,15 @@ export function checkFigures(samples: LoadResult["samples"], watch: CheckRunWatc
   };
 }
 
-export async function runBareSide(bare: BareProbot, plan: LoadPlan): Promise<AckFigures> {
-  await sendPushes({ url: bare.webhookUrl, pushes: plan.warm, concurrency: plan.concurrency });
-  return ackFigures(await sendPushes({ url: bare.webhookUrl, pushes: plan.measured, concurrency: plan.concurrency }));
+/** A fresh bare Probot process per repetition, as Tiphys gets a fresh server: both start equally cold. */
+export async function runBareSide(env: Record<string, string>, plan: LoadPlan): Promise<AckFigures> {
+  const bare = await startBareProbot({ env });
+  try {
+    await sendPushes({ url: bare.webhookUrl, pushes: plan.warm, concurrency: plan.concurrency });
+    return ackFigures(await sendPushes({ url: bare.webhookUrl, pushes: plan.measured, concurrency: plan.concurrency }));
+  } finally {
+    await bare.stop();
+  }
 }
 
 export interface TiphysSideOptions {
@@ -148,8 +167,7 @@ async function withTiphys<T>(opts: TiphysSideOptions, plan: LoadPlan, body: (ser
 export interface TiphysSideResult {
   ack: AckFigures;
   check: CheckFigures;
-  /** Per push, times relative to the first send: sent, acked, first GitHub call, tree read, check run. */
-  timeline: Array<{ sha: string; sent: number; acked: number; firstCall?: number; tree?: number; checkRun?: number }>;
+  timeline: Timeline;
   profile?: string;
 }
 
@@ -158,13 +176,7 @@ export async function runTiphysSide(opts: TiphysSideOptions, plan: LoadPlan): Pr
     const watch = new CheckRunWatch(opts.fake, opts.owner, opts.name, plan.measured.map((p) => p.sha));
     const load = await sendPushes({ url: server.webhookUrl, pushes: plan.measured, concurrency: plan.concurrency });
     await watch.wait(opts.checkTimeoutMs);
-    const t0 = load.samples[0].sentAt;
-    const rel = (at: number | undefined) => (at === undefined ? undefined : +(at - t0).toFixed(1));
-    const timeline = load.samples.map((s) => {
-      const t = watch.times.get(s.sha)!;
-      return { sha: s.sha, sent: rel(s.sentAt)!, acked: rel(s.sentAt + s.ms)!, firstCall: rel(t.firstCall), tree: rel(t.tree), checkRun: rel(t.checkRun) };
-    });
-    return { ack: ackFigures(load), check: checkFigures(load.samples, watch), timeline };
+    return { ack: ackFigures(load), check: checkFigures(load.samples, watch), timeline: timelineOf(load.samples, watch) };
   });
   return { ...result, profile };
 }
@@ -173,7 +185,7 @@ export async function runTiphysSide(opts: TiphysSideOptions, plan: LoadPlan): Pr
  * Pushes one at a time, `spacingMs` apart, to a server with nothing else to do: the time to the
  * first check run when no other push is ahead of it.
  */
-export async function runTiphysIdle(opts: TiphysSideOptions, plan: LoadPlan, pushes: SignedPush[], spacingMs: number): Promise<CheckFigures> {
+export async function runTiphysIdle(opts: TiphysSideOptions, plan: LoadPlan, pushes: SignedPush[], spacingMs: number): Promise<{ check: CheckFigures; timeline: Timeline }> {
   const { result } = await withTiphys({ ...opts, profileDir: undefined }, plan, async (server) => {
     const watch = new CheckRunWatch(opts.fake, opts.owner, opts.name, pushes.map((p) => p.sha));
     const samples: LoadResult["samples"] = [];
@@ -184,7 +196,7 @@ export async function runTiphysIdle(opts: TiphysSideOptions, plan: LoadPlan, pus
       await new Promise((r) => setTimeout(r, Math.max(0, spacingMs - (performance.now() - started))));
     }
     await watch.wait(opts.checkTimeoutMs);
-    return checkFigures(samples, watch);
+    return { check: checkFigures(samples, watch), timeline: timelineOf(samples, watch) };
   });
   return result;
 }

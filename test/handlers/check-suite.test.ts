@@ -43,8 +43,6 @@ describe("check_suite.rerequested", () => {
     expectCheckLookup(scope, sha, "tiphys/config");
     expectWorkflowCheck(scope, { workflow: "ci", id: 611 });
     expectWorkflowCheck(scope, { workflow: "lint", id: 612 });
-    serveRepo(scope, sha, files, { blobs: false });
-    serveRepo(scope, sha, files, { blobs: false });
     await h.deliver("push", { ...pushPayload("refs/heads/main"), after: sha });
     const phases = Object.fromEntries((await h.app.store.findRuns({ headSha: sha })).map((r) => [r.workflowName, r.phase]));
     expect(phases).toEqual({ ci: "Succeeded", lint: "Failed" });
@@ -55,8 +53,6 @@ describe("check_suite.rerequested", () => {
     p.check_suite.head_sha = sha;
     const ciAgain = expectWorkflowCheck(scope, { workflow: "ci", id: 621 });
     const lintAgain = expectWorkflowCheck(scope, { workflow: "lint", id: 622 });
-    serveRepo(scope, sha, files, { blobs: false });
-    serveRepo(scope, sha, files, { blobs: false });
 
     await h.deliver("check_suite", p);
 

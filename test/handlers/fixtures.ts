@@ -170,7 +170,6 @@ export function expectPushRun(scope: MockScope, sha: string, files: Record<strin
   serveRepo(scope, sha, files);
   expectCheckLookup(scope, sha, "tiphys/config");
   const check = expectWorkflowCheck(scope, { workflow: opts.workflow ?? "ci", id: opts.id });
-  serveRepo(scope, sha, files, { blobs: false });
   return check;
 }
 

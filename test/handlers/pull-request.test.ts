@@ -50,7 +50,6 @@ describe("pull_request", () => {
     serveRepo(scope, pr.head.sha, files);
     expectCheckLookup(scope, pr.head.sha, "tiphys/config");
     const check = expectWorkflowCheck(scope, { workflow: "ci", id: 311 });
-    serveRepo(scope, pr.head.sha, files, { blobs: false });
 
     await h.deliver("pull_request", p);
 
