@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { ExternalError } from "../core/errors.js";
 import type { RepoRef } from "../core/ports/github.js";
 import type { RunRow } from "../core/ports/store.js";
 import type { CloneOptions } from "../engine/artifacts/git-port.js";
@@ -52,6 +53,25 @@ function sameOrigin(a: string, b: string): boolean {
     return new URL(a).origin === new URL(b).origin;
   } catch {
     return false;
+  }
+}
+
+/**
+ * The final check-run update matters most (a run must not look in progress forever): it is tried
+ * again, honouring GitHub's Retry-After, before the failure is logged.
+ */
+async function completeCheckRun(send: () => Promise<void>, log: AppContext["log"], attempts = 4): Promise<void> {
+  for (let i = 1; ; i++) {
+    try {
+      return await send();
+    } catch (err) {
+      if (i >= attempts) {
+        log.error({ err }, "completing the check run failed");
+        return;
+      }
+      const wait = err instanceof ExternalError && err.retryAfterMs !== undefined ? Math.min(err.retryAfterMs, 60_000) : 500 * 2 ** i;
+      await new Promise((r) => setTimeout(r, wait));
+    }
   }
 }
 
@@ -191,7 +211,7 @@ export async function executeRun(ctx: AppContext, runId: string): Promise<Workfl
   }
   ctx.metrics.runsFinished.inc({ phase: status.phase });
   await sink.drain();
-  if (row.checkRunId) await reporter.finish(status, { cancelled });
+  if (row.checkRunId) await completeCheckRun(() => reporter.finish(status, { cancelled }), log);
   await ctx.store.updateRun(row.id, { phase: status.phase, message: status.message, ownerId: undefined, leaseUntil: undefined });
   await ctx.store.deleteValue(CANCEL_NS, row.id);
   log.info({ phase: status.phase }, "run finished");

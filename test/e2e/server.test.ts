@@ -483,4 +483,20 @@ spec:
     await new Promise((r) => setTimeout(r, 500));
     expect(checkRunsNamed("tiphys/workflow/ci").filter((c) => c.head_sha === second)).toEqual([]);
   });
+
+  it("GitHub failing the final check-run update (502, twice) does not leave the check run in progress", async () => {
+    const gate = join(markers, "final-gate");
+    await repo.git(["checkout", "-q", "main"]);
+    const before = repo.sha;
+    const sha = await repo.commit({ ".tiphys/ci.yaml": ciWorkflow("ci", `while [ ! -f ${gate} ]; do sleep 0.1; done`) }, "gated");
+    const s = await boot("final-update");
+    await sendWebhook({ url: s.webhookUrl, secret: WEBHOOK_SECRET, event: "push", payload: pushPayload(sha, before), deliveryId: `d-${++deliveries}` });
+    await fake.waitFor(() => checkRunsNamed("tiphys/workflow/ci").find((c) => c.head_sha === sha && c.status === "in_progress"), 20_000);
+    await new Promise((r) => setTimeout(r, 400)); // past the debounce: the next update is the final one
+    fake.failNext("PATCH", /\/check-runs\/\d+$/, 502, 2);
+    writeFileSync(gate, "open");
+    const [check] = await waitCompleted("tiphys/workflow/ci", sha);
+    expect(check.conclusion).toBe("success");
+    expect(fake.requests.filter((r) => r.method === "PATCH" && r.status === 502)).toHaveLength(2);
+  });
 });
