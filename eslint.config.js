@@ -20,6 +20,7 @@ const SDKS = [
     owner: "src/store/**",
   },
   { name: "nock", regex: "^nock(/.*)?$", owner: "test/helpers/**" },
+  { name: "the AWS SDK", regex: "^@aws-sdk/.*$", owner: "src/s3/**" },
 ];
 
 const sdkPatterns = (allowedOwner) =>
@@ -33,7 +34,7 @@ const CORE = ["src/engine/**", "src/reconcilers/**", "src/triggers/**", "src/cha
 const corePatterns = [
   {
     // Relative imports: `../../cli/main.js` and the like.
-    group: ["**/cli/**", "**/handlers/**", "**/github/**", "**/app/**", "**/repo/**", "**/store/**", "**/cluster/**"],
+    group: ["**/cli/**", "**/handlers/**", "**/github/**", "**/app/**", "**/repo/**", "**/store/**", "**/cluster/**", "**/s3/**", "**/simcluster/**"],
     message: "the core must not import the CLI, handlers, adapters or use-cases: take a port as an argument and report through a Reporter.",
   },
   {
@@ -46,7 +47,7 @@ const corePatterns = [
 const ENTRY = ["src/handlers/**", "src/cli/**"];
 const entryPatterns = [
   {
-    group: ["**/github/**", "**/cluster/**", "**/store/**", "**/repo/**"],
+    group: ["**/github/**", "**/cluster/**", "**/store/**", "**/repo/**", "**/s3/**"],
     message: "handlers and the CLI must not import adapters: call a use-case in src/app, which wires them.",
   },
 ];
