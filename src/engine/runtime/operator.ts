@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { ConfigError } from "../../core/errors.js";
-import type { LocalArtifactRepository } from "../artifacts/local-repository.js";
+import type { ArtifactRepository } from "../artifacts/repository.js";
 import type { Executor } from "../executors/types.js";
 import type { Catalog, TemplateScope } from "../model/catalog.js";
 import { templateMap } from "../model/catalog.js";
@@ -38,7 +38,7 @@ export interface WorkflowRunOptions {
   executor: Executor;
   reporter?: Reporter;
   journal?: RunSink;
-  artifacts?: LocalArtifactRepository;
+  artifacts?: ArtifactRepository;
   memo?: MemoStore;
   /** Node states of an earlier attempt of this run: fulfilled nodes are reused, not run again. */
   previousNodes?: Record<string, NodeStatus>;
