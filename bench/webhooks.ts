@@ -126,48 +126,53 @@ async function main(): Promise<void> {
   console.log(`${opts.n} measured push webhooks per side and repetition (+${opts.warmup} warm-up), ${opts.concurrency} in flight, ${opts.reps} repetition(s)\n`);
 
   const root = mkdtempSync(join(tmpdir(), "tiphys-bench-webhooks-"));
-  let t = performance.now();
-  const fixture = await createPushFixture(opts.warmup + opts.n);
-  const commits = fixture.pushes.reduce((n, p) => n + p.commits.length, 0);
-  console.log(`fixture: ${fixture.pushes.length} pushes, ${commits} commits (${fmt((performance.now() - t) / 1000)} s)`);
-  const fake = await startFakeGitHub({ appId: APP_ID });
-  const repositoryId = fake.addRepo({ owner: OWNER, name: NAME, gitDir: fixture.repo.dir, defaultBranch: "main", installationId: INSTALLATION });
-  t = performance.now();
-  await warmFake(fake, OWNER, NAME, fixture.repo.dir, fixture.pushes);
-  console.log(`fake GitHub's git lookups made ahead (${fmt((performance.now() - t) / 1000)} s)`);
-
-  const target = { owner: OWNER, name: NAME, installationId: INSTALLATION, repositoryId };
-  const plan: LoadPlan = {
-    warm: fixture.pushes.slice(0, opts.warmup).map((p) => signedPush(p, target, WEBHOOK_SECRET, "warmup")),
-    measured: fixture.pushes.slice(opts.warmup).map((p) => signedPush(p, target, WEBHOOK_SECRET)),
-    concurrency: opts.concurrency,
-  };
-  const sizes = plan.measured.map((s) => s.body.length / 1024);
-  const bodyKb = { median: median(sizes), min: Math.min(...sizes), max: Math.max(...sizes) };
-  console.log(`body size: median ${fmt(bodyKb.median)} KB (${fmt(bodyKb.min)}-${fmt(bodyKb.max)} KB)\n`);
-
-  const env: Record<string, string> = {
-    APP_ID: String(APP_ID),
-    PRIVATE_KEY_PATH: writePrivateKey(join(root, "keys")),
-    WEBHOOK_SECRET,
-    GHE_HOST: fake.host,
-    GHE_PROTOCOL: "http",
-    LOG_LEVEL: "info",
-  };
-  const tiphysOptions = (tag: string) => ({
-    fake,
-    owner: OWNER,
-    name: NAME,
-    env: { ...env, TIPHYS_REPLICA_ID: `bench-${tag}` },
-    dataDir: join(root, `data-${tag}`),
-    checkTimeoutMs: opts.checkTimeoutMs,
-    profileDir: opts.profileDir,
-  });
   const bareRuns: AckFigures[] = [];
   const tiphysRuns: TiphysSideResult[] = [];
   let idle: CheckFigures | undefined;
   let idleTimeline: Timeline | undefined;
+  let bodyKb = { median: NaN, min: NaN, max: NaN };
+  const cleanups: Array<() => unknown> = [];
   try {
+    let t = performance.now();
+    const fixture = await createPushFixture(opts.warmup + opts.n);
+    cleanups.push(() => fixture.repo.cleanup());
+    const commits = fixture.pushes.reduce((n, p) => n + p.commits.length, 0);
+    console.log(`fixture: ${fixture.pushes.length} pushes, ${commits} commits (${fmt((performance.now() - t) / 1000)} s)`);
+    const fake = await startFakeGitHub({ appId: APP_ID });
+    cleanups.push(() => fake.close());
+    const repositoryId = fake.addRepo({ owner: OWNER, name: NAME, gitDir: fixture.repo.dir, defaultBranch: "main", installationId: INSTALLATION });
+    t = performance.now();
+    await warmFake(fake, OWNER, NAME, fixture.repo.dir, fixture.pushes);
+    console.log(`fake GitHub's git lookups made ahead (${fmt((performance.now() - t) / 1000)} s)`);
+
+    const target = { owner: OWNER, name: NAME, installationId: INSTALLATION, repositoryId };
+    const plan: LoadPlan = {
+      warm: fixture.pushes.slice(0, opts.warmup).map((p) => signedPush(p, target, WEBHOOK_SECRET, "warmup")),
+      measured: fixture.pushes.slice(opts.warmup).map((p) => signedPush(p, target, WEBHOOK_SECRET)),
+      concurrency: opts.concurrency,
+    };
+    const sizes = plan.measured.map((s) => s.body.length / 1024);
+    bodyKb = { median: median(sizes), min: Math.min(...sizes), max: Math.max(...sizes) };
+    console.log(`body size: median ${fmt(bodyKb.median)} KB (${fmt(bodyKb.min)}-${fmt(bodyKb.max)} KB)\n`);
+
+    const env: Record<string, string> = {
+      APP_ID: String(APP_ID),
+      PRIVATE_KEY_PATH: writePrivateKey(join(root, "keys")),
+      WEBHOOK_SECRET,
+      GHE_HOST: fake.host,
+      GHE_PROTOCOL: "http",
+      LOG_LEVEL: "info",
+    };
+    const tiphysOptions = (tag: string) => ({
+      fake,
+      owner: OWNER,
+      name: NAME,
+      env: { ...env, TIPHYS_REPLICA_ID: `bench-${tag}` },
+      dataDir: join(root, `data-${tag}`),
+      checkTimeoutMs: opts.checkTimeoutMs,
+      profileDir: opts.profileDir,
+    });
+
     for (let rep = 0; rep < opts.reps; rep++) {
       // Alternate which side goes first, so neither always runs on a machine the other just warmed.
       const order = rep % 2 === 0 ? (["bare", "tiphys"] as const) : (["tiphys", "bare"] as const);
@@ -181,7 +186,8 @@ async function main(): Promise<void> {
           tiphysRuns.push(r);
           console.log(
             `rep ${rep + 1} Tiphys:      ack p50 ${fmt(r.ack.p50, 2)} ms, p99 ${fmt(r.ack.p99, 2)} ms, ${fmt(r.ack.rps, 0)} req/s; ` +
-              `${r.check.got}/${r.check.of} check runs in the window, ${fmt(r.check.writesPerSecond, 2)} check-run writes/s (load ${load()})`,
+              `${r.check.got}/${r.check.of} check runs in the window, ${fmt(r.check.writesPerSecond, 2)} check-run writes/s; ` +
+              `bench loop delay p99 ${fmt(r.benchLoopDelay.p99)} ms, max ${fmt(r.benchLoopDelay.max)} ms (load ${load()})`,
           );
         }
       }
@@ -191,8 +197,7 @@ async function main(): Promise<void> {
       console.log(`idle Tiphys: ${idle.got}/${idle.of} check runs, p50 ${fmt(idle.gotP50, 0)} ms, max ${fmt(idle.gotMax, 0)} ms`);
     }
   } finally {
-    await fake.close();
-    fixture.repo.cleanup();
+    for (const cleanup of cleanups.reverse()) await cleanup();
     rmSync(root, { recursive: true, force: true });
   }
 

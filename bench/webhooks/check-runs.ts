@@ -13,6 +13,8 @@ export interface PushTimes {
   checkRun?: number;
   /** First read of the push's tree (its `.tiphys/` config). */
   tree?: number;
+  /** First listing of the check runs at the push's sha: the last call for a push that starts no run. */
+  listed?: number;
 }
 
 export class CheckRunWatch {
@@ -22,6 +24,7 @@ export class CheckRunWatch {
   private scanned: number;
   private found = 0;
   private trees = 0;
+  private listed = 0;
 
   /** Watches the requests the fake receives from now on, for these shas. */
   constructor(
@@ -61,19 +64,25 @@ export class CheckRunWatch {
           t.tree = r.at;
           this.trees++;
         }
+        const listing = /^commits\/([0-9a-f]{40})\/check-runs$/.exec(rest);
+        const l = listing ? this.times.get(listing[1]) : undefined;
+        if (l && l.listed === undefined) {
+          l.listed = r.at;
+          this.listed++;
+        }
       }
     }
   }
 
   /**
-   * Resolves when every sha has a check run (or, with `what: "tree"`, had its tree read) or
+   * Resolves when every sha has a check run (or had its tree read, or its check runs listed) or
    * `timeoutMs` has passed; returns how many have one.
    */
-  async wait(timeoutMs: number, what: "checkRun" | "tree" = "checkRun"): Promise<number> {
+  async wait(timeoutMs: number, what: "checkRun" | "tree" | "listed" = "checkRun"): Promise<number> {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       this.scan();
-      const done = what === "tree" ? this.trees : this.found;
+      const done = what === "tree" ? this.trees : what === "listed" ? this.listed : this.found;
       if (done === this.times.size || performance.now() >= deadline) return done;
       await new Promise((r) => setTimeout(r, 20));
     }

@@ -10,6 +10,7 @@
  * waiting to be written to GitHub when the measurement starts.
  */
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startServer, type ServerProcess } from "../../test/e2e/server-process.js";
@@ -150,15 +151,20 @@ async function withTiphys<T>(opts: TiphysSideOptions, plan: LoadPlan, body: (ser
   try {
     const warm = new CheckRunWatch(opts.fake, opts.owner, opts.name, plan.warm.map((p) => p.sha));
     await sendPushes({ url: server.webhookUrl, pushes: plan.warm, concurrency: plan.concurrency });
-    const read = await warm.wait(60_000, "tree");
-    if (read < plan.warm.length) throw new Error(`warm-up: only ${read} of ${plan.warm.length} pushes had their config read within 60 s`);
-    await new Promise((r) => setTimeout(r, 500)); // the last warm-up events finish their trigger matching
+    // Done when GitHub has heard the last call of every warm-up push (listing the commit's check runs,
+    // after the config is read and triggers matched), and a moment more for the store to settle.
+    const done = await warm.wait(60_000, "listed");
+    if (done < plan.warm.length) throw new Error(`warm-up: only ${done} of ${plan.warm.length} pushes were processed within 60 s`);
+    await new Promise((r) => setTimeout(r, 500));
     result = await body(server);
   } catch (err) {
     throw new Error(`${(err as Error).message}\n--- server output (last 4 KB) ---\n${server.output().slice(-4096)}`);
   } finally {
     await server.stop();
     rmSync(opts.dataDir, { recursive: true, force: true });
+    // The fake keeps every request (bodies and headers): let them go, or this process's heap grows
+    // by tens of MB per repetition and its collector pauses land on the fake's request times.
+    opts.fake.requests.splice(0);
   }
   const profile = opts.profileDir ? readdirSync(opts.profileDir).find((f) => f.endsWith(".cpuprofile") && !before.has(f)) : undefined;
   return { result, profile: profile && join(opts.profileDir!, profile) };
@@ -167,6 +173,8 @@ async function withTiphys<T>(opts: TiphysSideOptions, plan: LoadPlan, body: (ser
 export interface TiphysSideResult {
   ack: AckFigures;
   check: CheckFigures;
+  /** This process's event-loop delay while it sent and watched (ms): the fake's times are only as good as this. */
+  benchLoopDelay: { p99: number; max: number };
   timeline: Timeline;
   profile?: string;
 }
@@ -174,9 +182,13 @@ export interface TiphysSideResult {
 export async function runTiphysSide(opts: TiphysSideOptions, plan: LoadPlan): Promise<TiphysSideResult> {
   const { result, profile } = await withTiphys(opts, plan, async (server) => {
     const watch = new CheckRunWatch(opts.fake, opts.owner, opts.name, plan.measured.map((p) => p.sha));
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
     const load = await sendPushes({ url: server.webhookUrl, pushes: plan.measured, concurrency: plan.concurrency });
     await watch.wait(opts.checkTimeoutMs);
-    return { ack: ackFigures(load), check: checkFigures(load.samples, watch), timeline: timelineOf(load.samples, watch) };
+    delay.disable();
+    const benchLoopDelay = { p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 };
+    return { ack: ackFigures(load), check: checkFigures(load.samples, watch), benchLoopDelay, timeline: timelineOf(load.samples, watch) };
   });
   return { ...result, profile };
 }

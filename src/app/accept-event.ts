@@ -49,24 +49,13 @@ export async function acceptEvent(ctx: AppContext, ev: IncomingEvent, wake: () =
   let outcome: AcceptOutcome;
   if (!repo || !(await wanted(ctx, ev, repo))) outcome = "ignored";
   else {
-    const fresh = await ctx.store.recordDelivery({
-      id: ev.id,
-      event: ev.name,
-      action: ev.payload.action,
-      installationId: repo.installationId,
-      repo: repo.owner ? `${repo.owner}/${repo.name}` : undefined,
-      receivedAt: ctx.now(),
-    });
+    const fullName = repo.owner ? `${repo.owner}/${repo.name}` : undefined;
+    const fresh = await ctx.store.acceptDelivery(
+      { id: ev.id, event: ev.name, action: ev.payload.action, installationId: repo.installationId, repo: fullName, receivedAt: ctx.now() },
+      { kind: "event", key: `delivery:${ev.id}`, installationId: repo.installationId, repo: fullName, payload: { id: ev.id, name: ev.name, payload: ev.payload }, deliveryId: ev.id },
+    );
     if (!fresh) outcome = "duplicate";
     else {
-      await ctx.store.enqueue({
-        kind: "event",
-        key: `delivery:${ev.id}`,
-        installationId: repo.installationId,
-        repo: repo.owner ? `${repo.owner}/${repo.name}` : undefined,
-        payload: { id: ev.id, name: ev.name, payload: ev.payload },
-        deliveryId: ev.id,
-      });
       outcome = "queued";
       wake();
     }

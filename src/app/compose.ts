@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
-import type { Logger, Probot } from "probot";
+import { createProbot, type Logger, type Probot } from "probot";
+import { tiphysOctokit } from "../github/octokit-class.js";
 import type { GitHubPort } from "../core/ports/github.js";
 import type { Store } from "../core/ports/store.js";
 import { OctokitGitHub } from "../github/octokit-github.js";
@@ -29,6 +30,8 @@ export interface ServerConfig {
   pollMs: number;
   /** How often CronWorkflow schedules are checked. */
   cronTickMs: number;
+  /** Least time between two GitHub writes per installation (GitHub asks 1 s on github.com). */
+  githubWriteIntervalMs: number;
 }
 
 /** Server configuration from the environment (`.env.example` documents each variable). */
@@ -58,6 +61,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
     redeliverIntervalMs: num("TIPHYS_REDELIVER_INTERVAL", 600) * 1000,
     pollMs: num("TIPHYS_POLL_MS", 1000),
     cronTickMs: num("TIPHYS_CRON_TICK_MS", 10_000),
+    githubWriteIntervalMs: num("TIPHYS_GITHUB_WRITE_INTERVAL_MS", 1000),
   };
 }
 
@@ -70,6 +74,11 @@ export interface ComposedApp {
   /** Resumes interrupted runs, starts the worker and the periodic redelivery. */
   start(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Probot as the server runs it: configured from the environment, with Tiphys's Octokit and logger. */
+export function createTiphysProbot(env: NodeJS.ProcessEnv, config: ServerConfig, log: Logger): Probot {
+  return createProbot({ env, overrides: { log, Octokit: tiphysOctokit({ writeIntervalMs: config.githubWriteIntervalMs }) } });
 }
 
 /** The one composition root of the App: adapters built here and handed to the use-cases. */

@@ -22,16 +22,23 @@ const PR_ACTIONS = new Set(["opened", "synchronize", "reopened"]);
 async function onPush(ctx: AppContext, repo: RepoRef, ev: EventJob): Promise<void> {
   const p = ev.payload;
   if (p.deleted || !p.after || ZERO_SHA.test(p.after)) return;
-  let changedFiles: string[] | undefined;
-  if (p.before && !ZERO_SHA.test(p.before)) {
+  // Only path filters need the changed files: from the payload's commits when it lists them all
+  // (GitHub lists up to 20), else one compare call.
+  const changedFiles = async (): Promise<string[] | undefined> => {
+    const commits: Array<{ added?: string[]; modified?: string[]; removed?: string[] }> = p.commits ?? [];
+    if (commits.length > 0 && commits.length < 20 && commits.every((c) => Array.isArray(c.added))) {
+      return [...new Set(commits.flatMap((c) => [...(c.added ?? []), ...(c.modified ?? []), ...(c.removed ?? [])]))];
+    }
+    if (!p.before || ZERO_SHA.test(p.before)) return undefined;
     try {
-      changedFiles = await ctx.github.compareFiles(repo, p.before, p.after);
+      return await ctx.github.compareFiles(repo, p.before, p.after);
     } catch (err) {
       ctx.log.warn({ err }, "listing changed files failed; path filters pass");
+      return undefined;
     }
-  }
-  const event: TriggerEvent = { name: "push", payload: p, deliveryId: ev.id, changedFiles, time: ctx.now() };
-  const result = await startRunsForEvent(ctx, { repo, sha: p.after, configSha: p.after, event });
+  };
+  const event: TriggerEvent = { name: "push", payload: p, deliveryId: ev.id, time: ctx.now() };
+  const result = await startRunsForEvent(ctx, { repo, sha: p.after, configSha: p.after, event, changedFiles });
   // CronWorkflows run from the default branch: a push there is what (re)defines the schedules.
   const defaultBranch = p.repository?.default_branch ?? p.repository?.master_branch;
   if (defaultBranch && p.ref === `refs/heads/${defaultBranch}` && result.docs) {
@@ -68,14 +75,16 @@ export async function onPullRequest(ctx: AppContext, repo: RepoRef, ev: EventJob
     }
     configSha = pr.base.sha;
   }
-  let changedFiles: string[] | undefined;
-  try {
-    changedFiles = await ctx.github.pullRequestFiles(repo, pr.number);
-  } catch (err) {
-    ctx.log.warn({ err }, "listing the pull request's files failed; path filters pass");
-  }
-  const event: TriggerEvent = { name: "pull_request", action: p.action, payload: p, deliveryId: ev.id, changedFiles, time: ctx.now() };
-  const result = await startRunsForEvent(ctx, { repo, sha: headSha, configSha, event, prNumber: pr.number });
+  const changedFiles = async (): Promise<string[] | undefined> => {
+    try {
+      return await ctx.github.pullRequestFiles(repo, pr.number);
+    } catch (err) {
+      ctx.log.warn({ err }, "listing the pull request's files failed; path filters pass");
+      return undefined;
+    }
+  };
+  const event: TriggerEvent = { name: "pull_request", action: p.action, payload: p, deliveryId: ev.id, time: ctx.now() };
+  const result = await startRunsForEvent(ctx, { repo, sha: headSha, configSha, event, prNumber: pr.number, changedFiles });
   if (p.action === "synchronize") await cancelSuperseded(ctx, repo, pr.number, headSha, new Set(result.runs.map((r) => r.workflowName)));
 }
 

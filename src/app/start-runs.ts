@@ -24,6 +24,8 @@ export interface StartInput {
   configSha: string;
   event: TriggerEvent;
   prNumber?: number;
+  /** The files the event changed, asked for only when a trigger filters on paths. */
+  changedFiles?: () => Promise<string[] | undefined>;
 }
 
 export interface StartResult {
@@ -87,8 +89,11 @@ function positionOf(documents: LoadedDoc[], file: string, path: string): { file:
 }
 
 /** Fails (or clears) the `tiphys/config` check run of a commit with an annotation per problem. */
-export async function reportConfig(ctx: AppContext, repo: RepoRef, sha: string, problems: ConfigProblem[]): Promise<void> {
+export async function reportConfig(ctx: AppContext, repo: RepoRef, sha: string, problems: ConfigProblem[], opts: { clearExisting?: boolean } = {}): Promise<void> {
   const errors = problems.filter((p) => p.severity === "error");
+  // A valid config needs no check run, unless this commit already has a failed one to clear (a
+  // re-run after a redelivery): only then is it looked up.
+  if (errors.length === 0 && !opts.clearExisting) return;
   const existing = await ctx.github.findCheckRuns(repo, sha, CONFIG_CHECK);
   if (errors.length === 0 && existing.length === 0) return;
   const flat = problems.map((p) => ({
@@ -115,9 +120,19 @@ export async function reportConfig(ctx: AppContext, repo: RepoRef, sha: string, 
 /** Loads and validates `.tiphys/**` at a commit. */
 export async function loadRepoConfig(ctx: AppContext, repo: RepoRef, sha: string): Promise<{ loaded: LoadedCatalog; problems: ConfigProblem[] }> {
   const config = await readRepoConfig(ctx.github, repo, sha, ctx.blobs);
+  // The same files (by path and content) parse and validate the same: most pushes do not touch them.
+  const key = config.files.map((f) => `${f.path}\0${f.text.length}\0${f.text}`).join("\0");
+  const hit = parsedConfigs.get(key);
+  if (hit) return hit;
   const loaded = loadCatalogFromTexts(config.files);
-  return { loaded, problems: validateCatalog(loaded) };
+  const result = { loaded, problems: validateCatalog(loaded) };
+  parsedConfigs.set(key, result);
+  if (parsedConfigs.size > 64) parsedConfigs.delete(parsedConfigs.keys().next().value!);
+  return result;
 }
+
+/** Parsed configurations by content (a small LRU; entries are read-only). */
+const parsedConfigs = new Map<string, { loaded: LoadedCatalog; problems: ConfigProblem[] }>();
 
 /**
  * From an event to queued runs: read the config at `configSha`, validate it (a `tiphys/config`
@@ -130,7 +145,9 @@ export async function startRunsForEvent(ctx: AppContext, input: StartInput): Pro
   const docs = loaded.documents.filter((d) => isObject(d.data)).map((d) => ({ file: d.file, manifest: d.data }));
   const stateKey = repoFullName(repo);
   const sensorState = (await ctx.store.getValue<Record<string, unknown>>("sensor-state", stateKey)) ?? {};
-  const plan = planTriggers(docs, input.event, sensorState as never);
+  const usesPaths = docs.some((d) => isObject(d.manifest) && isObject(d.manifest.metadata) && isObject(d.manifest.metadata.annotations) && "tiphys.io/paths" in d.manifest.metadata.annotations);
+  const event = usesPaths && input.changedFiles && input.event.changedFiles === undefined ? { ...input.event, changedFiles: await input.changedFiles() } : input.event;
+  const plan = planTriggers(docs, event, sensorState as never);
   const allProblems: ConfigProblem[] = [
     ...problems,
     ...plan.problems.map((p) => ({ message: p.message, field: p.path, pos: positionOf(loaded.documents, p.file, p.path), severity: p.severity }) as ConfigProblem),

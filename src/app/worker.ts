@@ -6,6 +6,8 @@ import { processEvent, type EventJob } from "./on-event.js";
 
 export interface WorkerOptions {
   pollMs?: number;
+  /** Webhook and schedule jobs handled at once (default 8). */
+  maxEvents?: number;
   /** Extra job kinds (the scheduler's). */
   handlers?: Record<string, (ctx: AppContext, job: Job) => Promise<void>>;
 }
@@ -23,6 +25,8 @@ export class Worker {
   private timer: NodeJS.Timeout | undefined;
   private active = new Set<Promise<void>>();
   private activeRuns = 0;
+  private activeEvents = 0;
+  private lastCount = 0;
   private stopped = true;
   private polling = false;
   private wakeRequested = false;
@@ -65,8 +69,13 @@ export class Worker {
     this.polling = true;
     this.wakeRequested = false;
     try {
-      const events = await this.ctx.store.claimJobs({ worker: this.ctx.workerId, limit: 16, leaseMs: EVENT_JOB_LEASE_MS, kinds: ["event", "cron", "redeliver"] });
-      for (const job of events) this.track(job);
+      // Events in flight are capped: under a burst the oldest finish first instead of all sharing
+      // GitHub's request queue.
+      const room = (this.opts.maxEvents ?? 8) - this.activeEvents;
+      if (room > 0) {
+        const events = await this.ctx.store.claimJobs({ worker: this.ctx.workerId, limit: room, leaseMs: EVENT_JOB_LEASE_MS, kinds: ["event", "cron", "redeliver"] });
+        for (const job of events) this.track(job);
+      }
       const free = this.ctx.limits.maxRuns - this.activeRuns;
       if (free > 0) {
         const runs = await this.ctx.store.claimJobs({
@@ -78,7 +87,10 @@ export class Worker {
         });
         for (const job of runs) this.track(job);
       }
-      this.ctx.metrics.jobsQueued.set(await this.ctx.store.countJobs("queued"));
+      if (Date.now() - this.lastCount > 5_000) {
+        this.lastCount = Date.now();
+        this.ctx.metrics.jobsQueued.set(await this.ctx.store.countJobs("queued"));
+      }
     } catch (err) {
       this.ctx.log.error({ err }, "claiming jobs failed");
     } finally {
@@ -90,8 +102,10 @@ export class Worker {
   private track(job: Job): void {
     const isRun = job.kind === "run";
     if (isRun) this.activeRuns++;
+    else this.activeEvents++;
     const p = this.perform(job).finally(() => {
       if (isRun) this.activeRuns--;
+      else this.activeEvents--;
       this.active.delete(p);
       this.wake();
     });

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
 import { pino } from "pino";
-import { createNodeMiddleware, createProbot } from "probot";
-import { composeApp, configFromEnv } from "../app/compose.js";
+import { createNodeMiddleware } from "probot";
+import { composeApp, configFromEnv, createTiphysProbot } from "../app/compose.js";
 
 const WEBHOOK_PATH = "/api/github/webhooks";
 
@@ -28,7 +28,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     level: env.LOG_LEVEL || "info",
     redact: { paths: ["*.token", "*.authorization", "*.headers.authorization", "req.headers.authorization"], censor: "***" },
   });
-  const probot = createProbot({ env, overrides: { log } });
+  const probot = createTiphysProbot(env, config, log);
   const app = await composeApp({ probot, config, log: log.child({ name: "tiphys" }) });
   const middleware = await createNodeMiddleware(app.appFn, { probot, webhooksPath: WEBHOOK_PATH });
   let ready = false;

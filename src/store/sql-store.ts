@@ -15,7 +15,26 @@ import * as queue from "./job-queue.js";
 import * as runs from "./run-table.js";
 import { auditFromRow, fromJson, toJson } from "./rows.js";
 import type { Database, DialectName } from "./schema.js";
-import { affected } from "./transactions.js";
+import { affected, inWriteTransaction } from "./transactions.js";
+
+async function insertDelivery(db: Kysely<Database>, d: DeliveryInput): Promise<boolean> {
+  const result = await db
+    .insertInto("deliveries")
+    .values({
+      id: d.id,
+      event: d.event,
+      action: d.action ?? null,
+      installation_id: d.installationId ?? null,
+      repo: d.repo ?? null,
+      received_at: d.receivedAt.getTime(),
+      state: "received",
+      error: null,
+      updated_at: d.receivedAt.getTime(),
+    })
+    .onConflict((oc) => oc.column("id").doNothing())
+    .executeTakeFirst();
+  return affected(result) > 0;
+}
 
 const DEFAULT_AUDIT_LIMIT = 100;
 
@@ -30,23 +49,16 @@ export class SqlStore implements Store {
     this.ctx = { db, dialect };
   }
 
+  async acceptDelivery(d: DeliveryInput, job: JobInput): Promise<boolean> {
+    return inWriteTransaction(this.ctx.db, this.ctx.dialect, async (trx) => {
+      if (!(await insertDelivery(trx, d))) return false;
+      await queue.enqueueJob({ db: trx, dialect: this.ctx.dialect }, job);
+      return true;
+    });
+  }
+
   async recordDelivery(d: DeliveryInput): Promise<boolean> {
-    const result = await this.db
-      .insertInto("deliveries")
-      .values({
-        id: d.id,
-        event: d.event,
-        action: d.action ?? null,
-        installation_id: d.installationId ?? null,
-        repo: d.repo ?? null,
-        received_at: d.receivedAt.getTime(),
-        state: "received",
-        error: null,
-        updated_at: d.receivedAt.getTime(),
-      })
-      .onConflict((oc) => oc.column("id").doNothing())
-      .executeTakeFirst();
-    return affected(result) > 0;
+    return insertDelivery(this.db, d);
   }
 
   async markDelivery(id: string, state: "done" | "failed", error?: string): Promise<void> {

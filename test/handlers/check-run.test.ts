@@ -111,19 +111,16 @@ describe("check_run.requested_action ok-to-test", () => {
     expectPull(scope, { number: 2, headSha: HEAD, baseSha: BASE, headRepo: FORK, author: "mallory" });
     expectCheckLookup(scope, HEAD, "tiphys/approval", [{ id: 501 }]);
     const approval = expectCheckUpdated(scope, 501, "completed");
-    expectPullFiles(scope, 2, ["src/app.ts"]);
     serveRepo(scope, BASE, files);
-    expectCheckLookup(scope, HEAD, "tiphys/config");
     const check = expectWorkflowCheck(scope, { workflow: "ci", id: 502 });
 
     await h.deliver("check_run", buttonPress("maintainer"));
 
-    expect(h.gh.calls.slice(before, before + 5)).toEqual([
+    expect(h.gh.calls.slice(before, before + 4)).toEqual([
       `GET ${R}/collaborators/maintainer/permission`,
       `GET ${R}/pulls/2`,
       `GET ${R}/commits/${HEAD}/check-runs?check_name=tiphys%2Fapproval&filter=latest`,
       `PATCH ${R}/check-runs/501`,
-      `GET ${R}/pulls/2/files?per_page=100`,
     ]);
     // The config is read at the base commit, never at the fork's.
     expect(h.gh.calls.filter((c) => c.includes(`/git/trees/${HEAD}`))).toEqual([]);

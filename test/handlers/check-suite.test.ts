@@ -38,9 +38,7 @@ describe("check_suite.rerequested", () => {
     // The suite's commit: ci (unchanged, so its blob is cached) and a failing lint.
     const sha = "d".repeat(40);
     const files = { ".tiphys/ci.yaml": ci, ".tiphys/lint.yaml": lint };
-    expectCompare(scope, BEFORE, sha, Object.keys(files));
     serveRepo(scope, sha, files, { blobs: [".tiphys/lint.yaml"] });
-    expectCheckLookup(scope, sha, "tiphys/config");
     expectWorkflowCheck(scope, { workflow: "ci", id: 611 });
     expectWorkflowCheck(scope, { workflow: "lint", id: 612 });
     await h.deliver("push", { ...pushPayload("refs/heads/main"), after: sha });

@@ -166,9 +166,7 @@ export function expectWorkflowCheck(scope: MockScope, opts: { workflow: string; 
 /** Every call of a push of `sha` on top of BEFORE whose one workflow runs to the end. */
 export function expectPushRun(scope: MockScope, sha: string, files: Record<string, string>, opts: { id: number; workflow?: string }): Captured {
   expectToken(scope);
-  expectCompare(scope, BEFORE, sha, Object.keys(files));
   serveRepo(scope, sha, files);
-  expectCheckLookup(scope, sha, "tiphys/config");
   const check = expectWorkflowCheck(scope, { workflow: opts.workflow ?? "ci", id: opts.id });
   return check;
 }
