@@ -8,7 +8,6 @@ import {
   expectCheckUpdated,
   expectPermission,
   expectPull,
-  expectPullFiles,
   expectPushRun,
   expectToken,
   expectWorkflowCheck,

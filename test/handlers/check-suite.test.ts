@@ -2,10 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { WebhookPayload } from "../helpers/webhooks.js";
 import {
-  BEFORE,
   example,
-  expectCheckLookup,
-  expectCompare,
   expectPushRun,
   expectWorkflowCheck,
   pushPayload,

@@ -6,7 +6,6 @@ import {
   expectCheckCreated,
   expectCheckLookup,
   expectPermission,
-  expectPullFiles,
   expectToken,
   expectWorkflowCheck,
   R,

@@ -4,9 +4,9 @@ import type { WebhookPayload } from "../helpers/webhooks.js";
 import {
   BEFORE,
   example,
+  expectCompare,
   expectCheckCreated,
   expectCheckLookup,
-  expectCompare,
   expectToken,
   expectWorkflowCheck,
   pushPayload,
@@ -145,6 +145,39 @@ describe("push", () => {
 
     expect(h.gh.calls.filter((c) => !c.startsWith("GET") && !c.includes("access_tokens"))).toEqual([]);
     expect(await h.app.store.findRuns({})).toEqual([]);
+    h.gh.done();
+  });
+
+  it("tiphys.io/paths: the push's own commit lists decide, with no API call for the changed files", async () => {
+    const p = pushPayload("refs/heads/main");
+    p.commits = [{ id: "c1", added: ["docs/guide.md"], modified: [], removed: [] }];
+    const sha = String(p.after);
+    const { scope } = h.gh;
+    expectToken(scope);
+    serveRepo(scope, sha, { ".tiphys/ci.yaml": workflowYaml({ script: "echo hi", on: "push" }).replace("tiphys.io/on: push", 'tiphys.io/on: push\n    tiphys.io/paths: "src/**"') });
+
+    await h.deliver("push", p);
+
+    expect(h.gh.calls.some((c) => c.includes("/compare/"))).toBe(false);
+    expect(await h.app.store.findRuns({})).toEqual([]);
+    h.gh.done();
+  });
+
+  it("tiphys.io/paths with a push too long for its commit lists (20+ commits): one compare call decides", async () => {
+    const p = pushPayload("refs/heads/main");
+    p.commits = Array.from({ length: 20 }, (_, i) => ({ id: `c${i}`, added: [], modified: ["docs/x.md"], removed: [] }));
+    const sha = String(p.after);
+    const files = { ".tiphys/ci.yaml": workflowYaml({ script: "echo hi", on: "push" }).replace("tiphys.io/on: push", 'tiphys.io/on: push\n    tiphys.io/paths: "src/**"') };
+    const { scope } = h.gh;
+    expectToken(scope);
+    serveRepo(scope, sha, files);
+    expectCompare(scope, BEFORE, sha, ["src/app.ts"]);
+    const check = expectWorkflowCheck(scope, { workflow: "ci", id: 141 });
+
+    await h.deliver("push", p);
+
+    expect(h.gh.calls.filter((c) => c.includes("/compare/"))).toEqual([`GET ${R}/compare/${BEFORE}...${sha}`]);
+    expect(check[2]).toMatchObject({ status: "completed", conclusion: "success" });
     h.gh.done();
   });
 
