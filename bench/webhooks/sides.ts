@@ -141,6 +141,8 @@ export interface TiphysSideOptions {
 /** A fresh Tiphys server for `body`, warmed up; stopped (and its store removed) afterwards. */
 async function withTiphys<T>(opts: TiphysSideOptions, plan: LoadPlan, body: (server: ServerProcess) => Promise<T>): Promise<{ result: T; profile?: string }> {
   const env: Record<string, string> = { ...opts.env, TIPHYS_DATA_DIR: opts.dataDir };
+  // Passed through so a run can measure GitHub Enterprise-style pacing (see .env.example).
+  if (process.env.TIPHYS_GITHUB_WRITE_INTERVAL_MS !== undefined) env.TIPHYS_GITHUB_WRITE_INTERVAL_MS = process.env.TIPHYS_GITHUB_WRITE_INTERVAL_MS;
   if (opts.profileDir) {
     mkdirSync(opts.profileDir, { recursive: true });
     Object.assign(env, { NODE_OPTIONS: `--import ${PROFILER}`, TIPHYS_BENCH_PROFILE_DIR: opts.profileDir });
@@ -151,9 +153,9 @@ async function withTiphys<T>(opts: TiphysSideOptions, plan: LoadPlan, body: (ser
   try {
     const warm = new CheckRunWatch(opts.fake, opts.owner, opts.name, plan.warm.map((p) => p.sha));
     await sendPushes({ url: server.webhookUrl, pushes: plan.warm, concurrency: plan.concurrency });
-    // Done when GitHub has heard the last call of every warm-up push (listing the commit's check runs,
-    // after the config is read and triggers matched), and a moment more for the store to settle.
-    const done = await warm.wait(60_000, "listed");
+    // Done when GitHub has heard the one call every warm-up push makes (its commit's tree; the
+    // triggers are matched right after), and a moment more for the store to settle.
+    const done = await warm.wait(60_000, "tree");
     if (done < plan.warm.length) throw new Error(`warm-up: only ${done} of ${plan.warm.length} pushes were processed within 60 s`);
     await new Promise((r) => setTimeout(r, 500));
     result = await body(server);
