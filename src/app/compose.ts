@@ -82,9 +82,25 @@ export function createTiphysProbot(env: NodeJS.ProcessEnv, config: ServerConfig,
 }
 
 /** The one composition root of the App: adapters built here and handed to the use-cases. */
-export async function composeApp(opts: { probot: Probot; config: ServerConfig; log: Logger; github?: GitHubPort; store?: Store; metrics?: AppMetrics }): Promise<ComposedApp> {
+export interface ComposeOptions {
+  probot: Probot;
+  config: ServerConfig;
+  log: Logger;
+  github?: GitHubPort;
+  store?: Store;
+  metrics?: AppMetrics;
+  /**
+   * "all" (default): one thread takes webhooks and does the work. The server splits them: "web"
+   * answers webhooks and queues them (`wake` tells the other thread), "worker" does the work.
+   */
+  role?: "all" | "web" | "worker";
+  wake?: () => void;
+}
+
+export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
   const { config } = opts;
-  const metrics = opts.metrics ?? new AppMetrics({ defaultMetrics: true });
+  const role = opts.role ?? "all";
+  const metrics = opts.metrics ?? new AppMetrics({ defaultMetrics: role !== "worker", part: role });
   const store = opts.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: config.databaseSchema }));
   const github =
     opts.github ??
@@ -106,7 +122,8 @@ export async function composeApp(opts: { probot: Probot; config: ServerConfig; l
     now: () => new Date(),
   };
   const worker = new Worker(ctx, { pollMs: config.pollMs, handlers: { cron: runCronJob } });
-  const appFn = webhookHandlers((ev) => acceptEvent(ctx, ev, () => worker.wake()));
+  const wake = role === "web" ? (opts.wake ?? (() => {})) : () => worker.wake();
+  const appFn = webhookHandlers((ev) => acceptEvent(ctx, ev, wake));
   let redeliverTimer: NodeJS.Timeout | undefined;
   let cronTimer: NodeJS.Timeout | undefined;
   const processStartedAt = new Date();
@@ -117,6 +134,7 @@ export async function composeApp(opts: { probot: Probot; config: ServerConfig; l
     metrics,
     appFn,
     async start() {
+      if (role === "web") return;
       await recoverRuns(ctx, { embedded: !config.databaseUrl });
       worker.start();
       const redeliver = () =>

@@ -16,20 +16,26 @@ export class AppMetrics {
   readonly jobsQueued: Gauge;
   readonly commands: Counter<"verb" | "decision">;
 
-  constructor(opts: { defaultMetrics?: boolean } = {}) {
-    const registers = [this.registry];
+  /**
+   * `part` splits the metrics between a server's two threads: "web" exports the webhook metrics (and
+   * the process's), "worker" the rest; "all" (default) exports everything from one registry.
+   */
+  constructor(opts: { defaultMetrics?: boolean; part?: "all" | "web" | "worker" } = {}) {
+    const part = opts.part ?? "all";
+    const web = part === "worker" ? [] : [this.registry];
+    const registers = part === "web" ? [] : [this.registry];
     this.webhooksReceived = new Counter({
       name: "tiphys_webhooks_received_total",
       help: "Webhook deliveries received, by event and outcome (queued, duplicate, ignored)",
       labelNames: ["event", "outcome"],
-      registers,
+      registers: web,
     });
     this.webhookAckSeconds = new Histogram({
       name: "tiphys_webhook_ack_seconds",
       help: "Time from a delivery's arrival to its acknowledgement",
       labelNames: ["event"],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
-      registers,
+      registers: web,
     });
     this.runsStarted = new Counter({ name: "tiphys_runs_started_total", help: "Workflow runs created, by trigger", labelNames: ["trigger"], registers });
     this.runsFinished = new Counter({ name: "tiphys_runs_finished_total", help: "Workflow runs finished, by phase", labelNames: ["phase"], registers });

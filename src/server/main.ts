@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
+import { Worker } from "node:worker_threads";
 import { pino } from "pino";
 import { createNodeMiddleware } from "probot";
 import { composeApp, configFromEnv, createTiphysProbot } from "../app/compose.js";
@@ -29,7 +30,13 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     redact: { paths: ["*.token", "*.authorization", "*.headers.authorization", "req.headers.authorization"], censor: "***" },
   });
   const probot = createTiphysProbot(env, config, log);
-  const app = await composeApp({ probot, config, log: log.child({ name: "tiphys" }) });
+  // The work runs in a thread of its own (TIPHYS_WORKER_THREAD=0 keeps it in this one), so that
+  // acknowledging a webhook never waits behind it.
+  const threaded = env.TIPHYS_WORKER_THREAD !== "0";
+  let work: ReturnType<typeof startWorkThread> | undefined;
+  const app = await composeApp({ probot, config, log: log.child({ name: "tiphys" }), role: threaded ? "web" : "all", wake: () => work?.wake() });
+  // Started once this thread's store is open (and migrated), so the two never migrate at once.
+  if (threaded) work = startWorkThread(env);
   const middleware = await createNodeMiddleware(app.appFn, { probot, webhooksPath: WEBHOOK_PATH });
   let ready = false;
 
@@ -47,7 +54,9 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
       return;
     }
     if (req.method === "GET" && path === "/metrics") {
-      void app.metrics.registry.metrics().then((text) => res.writeHead(200, { "content-type": app.metrics.registry.contentType }).end(text));
+      void Promise.all([app.metrics.registry.metrics(), work ? work.metrics() : Promise.resolve("")]).then(([mine, theirs]) =>
+        res.writeHead(200, { "content-type": app.metrics.registry.contentType }).end(mine + (theirs ? "\n" + theirs : "")),
+      );
       return;
     }
     if (path === WEBHOOK_PATH) {
@@ -66,17 +75,68 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const address = server.address();
   app.ctx.log.info({ port: typeof address === "object" && address ? address.port : port }, "Tiphys is listening");
   await app.start();
+  await work?.ready;
   ready = true;
 
   const shutdown = async (signal: string) => {
     app.ctx.log.info({ signal }, "shutting down");
     ready = false;
     server.close();
+    await work?.stop();
     await app.close();
     process.exit(0);
   };
   process.once("SIGTERM", () => void shutdown("SIGTERM"));
   process.once("SIGINT", () => void shutdown("SIGINT"));
+}
+
+/** The work thread, and how this thread talks to it. */
+function startWorkThread(env: NodeJS.ProcessEnv) {
+  const thread = new Worker(new URL("./worker-thread.js", import.meta.url), { workerData: { env } });
+  let nextId = 0;
+  const pending = new Map<number, (text: string) => void>();
+  let onStopped: (() => void) | undefined;
+  let resolveReady!: () => void;
+  const ready = new Promise<void>((r) => (resolveReady = r));
+  thread.on("message", (msg: { type: string; id?: number; text?: string }) => {
+    if (msg.type === "ready") resolveReady();
+    else if (msg.type === "metrics") {
+      pending.get(msg.id!)?.(msg.text ?? "");
+      pending.delete(msg.id!);
+    } else if (msg.type === "stopped") onStopped?.();
+  });
+  thread.on("error", (err) => {
+    process.stderr.write(`tiphys: the work thread failed: ${err.stack ?? err.message}\n`);
+    process.exit(1);
+  });
+  // A wake per webhook would flood the thread under a burst: one pending at a time is enough.
+  let wakePending = false;
+  return {
+    ready,
+    wake() {
+      if (wakePending) return;
+      wakePending = true;
+      setImmediate(() => {
+        wakePending = false;
+        thread.postMessage({ type: "wake" });
+      });
+    },
+    metrics(): Promise<string> {
+      const id = nextId++;
+      return new Promise((resolve) => {
+        pending.set(id, resolve);
+        thread.postMessage({ type: "metrics", id });
+      });
+    },
+    async stop(): Promise<void> {
+      await new Promise<void>((resolve) => {
+        onStopped = resolve;
+        thread.postMessage({ type: "stop" });
+        setTimeout(resolve, 10_000).unref();
+      });
+      await thread.terminate();
+    },
+  };
 }
 
 await main();

@@ -1,0 +1,24 @@
+import { parentPort, workerData } from "node:worker_threads";
+import { pino } from "pino";
+import { composeApp, configFromEnv, createTiphysProbot } from "../app/compose.js";
+
+/**
+ * The server's work thread: executes queued webhooks, runs, schedules and redeliveries, so the main
+ * thread only answers GitHub (acknowledging a webhook never waits behind work).
+ */
+const env = (workerData as { env: NodeJS.ProcessEnv }).env;
+const config = configFromEnv(env);
+const log = pino({ level: env.LOG_LEVEL || "info", redact: { paths: ["*.token", "*.authorization"], censor: "***" } }).child({ name: "tiphys", thread: "worker" });
+const probot = createTiphysProbot(env, config, log);
+const app = await composeApp({ probot, config, log, role: "worker" });
+await app.start();
+
+parentPort!.on("message", (msg: { type: string; id?: number }) => {
+  if (msg.type === "wake") app.worker.wake();
+  else if (msg.type === "metrics") {
+    void app.metrics.registry.metrics().then((text) => parentPort!.postMessage({ type: "metrics", id: msg.id, text }));
+  } else if (msg.type === "stop") {
+    void app.close().then(() => parentPort!.postMessage({ type: "stopped" }));
+  }
+});
+parentPort!.postMessage({ type: "ready" });
