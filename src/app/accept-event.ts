@@ -50,7 +50,7 @@ export async function acceptEvent(ctx: AppContext, ev: IncomingEvent, wake: () =
   if (!repo || !(await wanted(ctx, ev, repo))) outcome = "ignored";
   else {
     const fullName = repo.owner ? `${repo.owner}/${repo.name}` : undefined;
-    const fresh = await ctx.store.acceptDelivery(
+    const fresh = await (ctx.deliveries ? ctx.deliveries.accept.bind(ctx.deliveries) : ctx.store.acceptDelivery.bind(ctx.store))(
       { id: ev.id, event: ev.name, action: ev.payload.action, installationId: repo.installationId, repo: fullName, receivedAt: ctx.now() },
       { kind: "event", key: `delivery:${ev.id}`, installationId: repo.installationId, repo: fullName, payload: { id: ev.id, name: ev.name, payload: ev.payload }, deliveryId: ev.id },
     );

@@ -8,6 +8,7 @@ import { webhookHandlers } from "../handlers/webhooks.js";
 import { openStore } from "../store/index.js";
 import { acceptEvent } from "./accept-event.js";
 import { BlobCache } from "./config-source.js";
+import { DeliveryBatcher } from "./delivery-batcher.js";
 import { DEFAULT_LIMITS, type AppContext, type AppLimits } from "./context.js";
 import { AppMetrics } from "./metrics.js";
 import { NodeSlots } from "./node-slots.js";
@@ -119,6 +120,7 @@ export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
     workerId: config.workerId,
     blobs: new BlobCache(),
     slots: new NodeSlots(config.limits.maxRunningNodes),
+    deliveries: new DeliveryBatcher(store),
     now: () => new Date(),
   };
   const worker = new Worker(ctx, { pollMs: config.pollMs, handlers: { cron: runCronJob } });

@@ -3,6 +3,7 @@ import type { GitHubPort, RepoRef } from "../core/ports/github.js";
 import type { Store } from "../core/ports/store.js";
 import type { BlobCache } from "./config-source.js";
 import type { AppMetrics } from "./metrics.js";
+import type { DeliveryBatcher } from "./delivery-batcher.js";
 import type { NodeSlots } from "./node-slots.js";
 
 export interface AppLimits {
@@ -37,6 +38,8 @@ export interface AppContext {
   workerId: string;
   blobs: BlobCache;
   slots: NodeSlots;
+  /** Group commit of webhook deliveries (the server); without it each is written on its own. */
+  deliveries?: DeliveryBatcher;
   /** Also told of each run's progress (the terminal in `tiphys local`). */
   observe?: (run: import("../core/ports/store.js").RunRow) => import("../engine/runtime/reporter.js").Reporter | undefined;
   /** Told which triggers matched and which did not, for each event (the terminal in `tiphys local`). */

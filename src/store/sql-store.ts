@@ -50,10 +50,18 @@ export class SqlStore implements Store {
   }
 
   async acceptDelivery(d: DeliveryInput, job: JobInput): Promise<boolean> {
+    return (await this.acceptDeliveries([{ delivery: d, job }]))[0];
+  }
+
+  async acceptDeliveries(items: Array<{ delivery: DeliveryInput; job: JobInput }>): Promise<boolean[]> {
     return inWriteTransaction(this.ctx.db, this.ctx.dialect, async (trx) => {
-      if (!(await insertDelivery(trx, d))) return false;
-      await queue.enqueueJob({ db: trx, dialect: this.ctx.dialect }, job);
-      return true;
+      const out: boolean[] = [];
+      for (const { delivery, job } of items) {
+        const fresh = await insertDelivery(trx, delivery);
+        if (fresh) await queue.enqueueJob({ db: trx, dialect: this.ctx.dialect }, job);
+        out.push(fresh);
+      }
+      return out;
     });
   }
 

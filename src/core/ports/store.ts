@@ -114,6 +114,8 @@ export interface AuditEntry {
 export interface Store {
   /** Records a delivery and queues its job in one transaction; false (and nothing queued) for a redelivery. */
   acceptDelivery(d: DeliveryInput, job: JobInput): Promise<boolean>;
+  /** Several at once, in one transaction (group commit under bursts); one result per item, in order. */
+  acceptDeliveries(items: Array<{ delivery: DeliveryInput; job: JobInput }>): Promise<boolean[]>;
   /** Records a delivery; false when its id was already recorded (a redelivery: process it once). */
   recordDelivery(d: DeliveryInput): Promise<boolean>;
   markDelivery(id: string, state: "done" | "failed", error?: string): Promise<void>;

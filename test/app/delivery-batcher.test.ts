@@ -1,0 +1,51 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { DeliveryBatcher } from "../../src/app/delivery-batcher.js";
+import type { Store } from "../../src/core/ports/store.js";
+import { openMemoryStore } from "../../src/store/index.js";
+
+let store: Store | undefined;
+afterEach(async () => {
+  await store?.close();
+  store = undefined;
+});
+
+const delivery = (id: string) => ({ id, event: "push", installationId: 1, repo: "acme/app", receivedAt: new Date() });
+const job = (id: string) => ({ kind: "event", key: `delivery:${id}`, installationId: 1, repo: "acme/app", payload: { id }, deliveryId: id });
+
+describe("group commit of webhook deliveries", () => {
+  it("a burst of deliveries (some redelivered) is written in few transactions, each delivery once", async () => {
+    store = await openMemoryStore();
+    let transactions = 0;
+    const counting: Store = Object.assign(Object.create(store), {
+      acceptDeliveries: (items: Parameters<Store["acceptDeliveries"]>[0]) => {
+        transactions++;
+        return store!.acceptDeliveries(items);
+      },
+    });
+    const batcher = new DeliveryBatcher(counting);
+    const ids = Array.from({ length: 60 }, (_, i) => `d-${i % 50}`); // d-0 .. d-9 come twice
+    const results = await Promise.all(ids.map((id) => batcher.accept(delivery(id), job(id))));
+    expect(results.filter(Boolean)).toHaveLength(50);
+    expect(results.slice(50).every((r) => r === false)).toBe(true);
+    expect(await store.countJobs("queued")).toBe(50);
+    expect(transactions).toBeLessThan(10);
+  });
+
+  it("a failing write rejects the callers of that batch, and the next batch goes on", async () => {
+    store = await openMemoryStore();
+    let fail = true;
+    const flaky: Store = Object.assign(Object.create(store), {
+      acceptDeliveries: (items: Parameters<Store["acceptDeliveries"]>[0]) => {
+        if (fail) {
+          fail = false;
+          return Promise.reject(new Error("disk full"));
+        }
+        return store!.acceptDeliveries(items);
+      },
+    });
+    const batcher = new DeliveryBatcher(flaky);
+    await expect(batcher.accept(delivery("a"), job("a"))).rejects.toThrow("disk full");
+    expect(await batcher.accept(delivery("b"), job("b"))).toBe(true);
+    expect(await store.hasDelivery("a")).toBe(false);
+  });
+});
