@@ -10,6 +10,7 @@ import { loadRun, runsDir } from "../engine/runtime/run-store.js";
 import { lintPaths } from "../engine/validate/index.js";
 import { renderSummary, renderTree } from "./render.js";
 import { addLocalCommand } from "./local-command.js";
+import { addClusterCommand } from "./cluster-command.js";
 import { TerminalReporter } from "./terminal-reporter.js";
 
 export const EXIT = { ok: 0, failed: 1, invalid: 2 } as const;
@@ -120,6 +121,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     });
 
   addLocalCommand(program, setExit);
+  addClusterCommand(program, setExit);
 
   program
     .command("run")

@@ -1,20 +1,22 @@
-import { request as httpRequest } from "node:http";
-import { request as httpsRequest, type RequestOptions } from "node:https";
-import { Writable } from "node:stream";
-import { KubeConfig, KubernetesObjectApi, Log, PatchStrategy, Watch, type KubernetesObject } from "@kubernetes/client-node";
+import { KubeConfig, Log, PatchStrategy, Watch } from "@kubernetes/client-node";
 import type { ApplyOptions, Cluster, KubeObject, ListOptions, ObjectRef, PatchType, ResourceInfo, WatchEvent, WatchHandle } from "../core/ports/cluster.js";
-import { isRetryable, retryAfterMs, statusOf, translate } from "./errors.js";
+import { Discovery, groupVersionPath } from "./discovery.js";
+import { isRetryable, notServed, retryAfterMs, statusOf, translate, translateLogError } from "./errors.js";
+import { followLog } from "./logs.js";
 import { TokenBucket } from "./rate-limit.js";
+import { RestClient, type RestRequest } from "./rest-client.js";
 import { startWatch } from "./watch.js";
 
 export interface KubeClusterOptions {
   name: string;
   kubeConfig: KubeConfig;
-  /** Requests per second and burst (client-go's defaults are 5/10; ours are higher). */
+  /** Requests per second and burst of the client-side rate limit (client-go's defaults are 5/10; ours are higher). */
   qps?: number;
   burst?: number;
-  /** Attempts for throttled, failed or refused requests. */
+  /** Attempts for throttled (429), failed (5xx) or refused requests, the first included. Default 5. */
   maxAttempts?: number;
+  /** First backoff between attempts when the server gives no Retry-After; doubles each time. Default 100 ms. */
+  backoffMs?: number;
   fieldManager?: string;
 }
 
@@ -24,163 +26,193 @@ const PATCH_TYPES: Record<PatchType, string> = {
   json: PatchStrategy.JsonPatch,
 };
 
-const groupVersion = (apiVersion: string) => {
-  const i = apiVersion.indexOf("/");
-  return i < 0 ? { group: "", version: apiVersion } : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
-};
+/** Longest Retry-After honoured; a server asking for more gets an ExternalError carrying its wish. */
+const MAX_RETRY_AFTER_MS = 60_000;
 
-/** The Cluster port over @kubernetes/client-node: the only module (with its siblings) that imports it. */
+interface ListPage<T> {
+  metadata?: { resourceVersion?: string; continue?: string };
+  items?: T[];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The Cluster port over @kubernetes/client-node (the only module, with its siblings, that imports it):
+ * the client's kubeconfig handling and transport, our discovery cache, plain-JSON bodies, retries and
+ * a per-cluster token bucket.
+ */
 export class KubeCluster implements Cluster {
   readonly name: string;
   readonly kc: KubeConfig;
-  private readonly api: KubernetesObjectApi;
+  private readonly rest: RestClient;
   private readonly bucket: TokenBucket;
-  private readonly discovery = new Map<string, Promise<Map<string, ResourceInfo>>>();
+  private readonly discovery: Discovery;
   private readonly fieldManager: string;
 
   constructor(private readonly opts: KubeClusterOptions) {
     this.name = opts.name;
     this.kc = opts.kubeConfig;
-    this.api = KubernetesObjectApi.makeApiClient(this.kc);
+    this.rest = RestClient.for(this.kc);
     this.bucket = new TokenBucket(opts.qps ?? 50, opts.burst ?? 100);
     this.fieldManager = opts.fieldManager ?? "tiphys";
+    this.discovery = new Discovery((path) =>
+      this.call(`discovering ${path}`, async () => {
+        try {
+          return await this.rest.send<{ resources?: [] }>({ method: "GET", path });
+        } catch (err) {
+          if (statusOf(err) === 404) return undefined;
+          throw err;
+        }
+      }),
+    );
   }
 
-  /** One request with the rate limit, and retries with backoff (Retry-After honoured) when it may help. */
-  async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  /** The server URL of the kubeconfig's current cluster. */
+  get server(): string | undefined {
+    return this.kc.getCurrentCluster()?.server;
+  }
+
+  /**
+   * One request under the rate limit, tried again with backoff (Retry-After honoured) when that may
+   * help; failures leave as the core's error classes.
+   */
+  async call<T>(what: string, fn: () => Promise<T>, fail: typeof translate = translate): Promise<T> {
     const attempts = this.opts.maxAttempts ?? 5;
     for (let i = 1; ; i++) {
       await this.bucket.take();
       try {
         return await fn();
       } catch (err) {
-        if (i >= attempts || !isRetryable(err)) throw translate(err, what, this.name);
-        const wait = retryAfterMs(err) ?? Math.min(5_000, 100 * 2 ** (i - 1));
-        await new Promise((r) => setTimeout(r, wait));
+        const after = retryAfterMs(err);
+        if (i >= attempts || !isRetryable(err) || (after ?? 0) > MAX_RETRY_AFTER_MS) throw fail(err, what, this.name);
+        await sleep(after ?? Math.min(5_000, (this.opts.backoffMs ?? 100) * 2 ** (i - 1)));
       }
     }
   }
 
-  /** A GET of a raw path (discovery), with the kubeconfig's credentials. */
-  async rawGet(path: string): Promise<{ status: number; body: string }> {
-    const server = this.kc.getCurrentCluster()?.server;
-    if (!server) throw translate(new Error("the kubeconfig has no current cluster"), "reading the kubeconfig", this.name);
-    const url = new URL(path, server);
-    const options: RequestOptions = { method: "GET", headers: { accept: "application/json" } };
-    await this.kc.applyToHTTPSOptions(options);
-    const send = url.protocol === "https:" ? httpsRequest : httpRequest;
-    return new Promise((resolve, reject) => {
-      const req = send(url, options, (res) => {
-        let body = "";
-        res.setEncoding("utf8");
-        res.on("data", (d: string) => (body += d));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      });
-      req.on("error", reject);
-      req.end();
-    });
+  /** Waits for a token of the per-cluster rate limit (for requests that do not go through `call`). */
+  throttle(): Promise<void> {
+    return this.bucket.take();
   }
 
-  private loadGroup(apiVersion: string, refresh = false): Promise<Map<string, ResourceInfo>> {
-    if (refresh) this.discovery.delete(apiVersion);
-    let p = this.discovery.get(apiVersion);
-    if (!p) {
-      const { group, version } = groupVersion(apiVersion);
-      const path = group ? `/apis/${group}/${version}` : `/api/${version}`;
-      p = this.call(`discovering ${apiVersion}`, async () => {
-        const res = await this.rawGet(path);
-        if (res.status === 404) return new Map<string, ResourceInfo>();
-        if (res.status >= 400) throw Object.assign(new Error(res.body), { code: res.status, body: res.body });
-        const list = JSON.parse(res.body) as { resources: Array<{ name: string; kind: string; namespaced: boolean; verbs: string[] }> };
-        const out = new Map<string, ResourceInfo>();
-        for (const r of list.resources) {
-          if (r.name.includes("/")) continue;
-          out.set(r.kind, { group, version, kind: r.kind, plural: r.name, namespaced: r.namespaced, verbs: r.verbs });
-        }
-        return out;
-      });
-      p.catch(() => this.discovery.delete(apiVersion));
-      this.discovery.set(apiVersion, p);
-    }
-    return p;
+  /** A plain-JSON request under the rate limit and retries. */
+  request<T>(what: string, req: RestRequest): Promise<T> {
+    return this.call(what, () => this.rest.send<T>(req));
   }
 
-  async resourceFor(apiVersion: string, kind: string): Promise<ResourceInfo | undefined> {
-    const hit = (await this.loadGroup(apiVersion)).get(kind);
-    if (hit) return hit;
-    // A CRD registered since: look again once.
-    return (await this.loadGroup(apiVersion, true)).get(kind);
+  resourceFor(apiVersion: string, kind: string): Promise<ResourceInfo | undefined> {
+    return this.discovery.resourceFor(apiVersion, kind);
   }
 
-  /** The collection path of a kind (namespaced when a namespace is given and the kind is). */
-  async collectionPath(apiVersion: string, kind: string, namespace?: string): Promise<string> {
+  private async info(apiVersion: string, kind: string): Promise<ResourceInfo> {
     const info = await this.resourceFor(apiVersion, kind);
-    if (!info) throw translate(Object.assign(new Error(`the server does not serve ${apiVersion} ${kind}`), { code: 404 }), `finding ${kind}`, this.name);
-    const base = info.group ? `/apis/${info.group}/${info.version}` : `/api/${info.version}`;
-    return info.namespaced && namespace ? `${base}/namespaces/${namespace}/${info.plural}` : `${base}/${info.plural}`;
+    if (!info) throw notServed(apiVersion, kind, this.name);
+    return info;
   }
 
-  private header(ref: ObjectRef): KubernetesObject {
-    return { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } };
+  /**
+   * The collection path of a kind. A namespaced kind gets the namespace given, else the kubeconfig
+   * context's (as kubectl does) unless `allNamespaces` (lists and watches across namespaces).
+   */
+  async collectionPath(apiVersion: string, kind: string, namespace?: string, allNamespaces = false): Promise<string> {
+    const info = await this.info(apiVersion, kind);
+    const ns = info.namespaced ? (namespace ?? (allNamespaces ? undefined : this.rest.contextNamespace)) : undefined;
+    const base = groupVersionPath(apiVersion);
+    return ns ? `${base}/namespaces/${encodeURIComponent(ns)}/${info.plural}` : `${base}/${info.plural}`;
+  }
+
+  private async objectPath(ref: { apiVersion: string; kind: string; name?: string; namespace?: string }): Promise<string> {
+    if (!ref.name) throw translate(Object.assign(new Error(`${ref.kind} has no metadata.name`), { code: 422 }), `addressing ${ref.kind}`, this.name);
+    return `${await this.collectionPath(ref.apiVersion, ref.kind, ref.namespace)}/${encodeURIComponent(ref.name)}`;
+  }
+
+  private refOf(obj: KubeObject): ObjectRef {
+    return { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata?.name ?? "", namespace: obj.metadata?.namespace };
   }
 
   async get<T extends KubeObject = KubeObject>(ref: ObjectRef): Promise<T | undefined> {
+    const path = await this.objectPath(ref);
     try {
-      return (await this.call(`reading ${ref.kind} ${ref.name}`, () => this.api.read(this.header(ref) as never))) as unknown as T;
+      return await this.request<T>(`reading ${ref.kind} ${ref.name}`, { method: "GET", path });
     } catch (err) {
       if ((err as { status?: number }).status === 404) return undefined;
       throw err;
     }
   }
 
-  async list<T extends KubeObject = KubeObject>(apiVersion: string, kind: string, opts: ListOptions = {}): Promise<T[]> {
-    const out: T[] = [];
+  /** Every page of a list (`limit` is the page size); items get their apiVersion and kind back. */
+  async listWithVersion<T extends KubeObject = KubeObject>(apiVersion: string, kind: string, opts: ListOptions = {}): Promise<{ items: T[]; resourceVersion: string }> {
+    const path = await this.collectionPath(apiVersion, kind, opts.namespace, true);
+    const items: T[] = [];
     let token: string | undefined;
+    let resourceVersion = "";
     do {
-      const page = await this.call(`listing ${kind}`, () =>
-        this.api.list(apiVersion, kind, opts.namespace, undefined, undefined, undefined, opts.fieldSelector, opts.labelSelector, opts.limit ?? 500, token),
-      );
-      for (const item of page.items) out.push({ apiVersion, kind, ...(item as object) } as T);
-      token = page.metadata?._continue || undefined;
+      const page: ListPage<T> = await this.request<ListPage<T>>(`listing ${kind}`, {
+        method: "GET",
+        path,
+        query: { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, limit: opts.limit ?? 500, continue: token },
+      });
+      for (const item of page.items ?? []) items.push({ ...item, apiVersion, kind });
+      // The first page's resourceVersion is the snapshot every page belongs to.
+      if (!token) resourceVersion = page.metadata?.resourceVersion ?? "";
+      token = page.metadata?.continue || undefined;
     } while (token);
-    return out;
+    return { items, resourceVersion };
+  }
+
+  async list<T extends KubeObject = KubeObject>(apiVersion: string, kind: string, opts: ListOptions = {}): Promise<T[]> {
+    return (await this.listWithVersion<T>(apiVersion, kind, opts)).items;
   }
 
   async create<T extends KubeObject = KubeObject>(obj: T, opts: { dryRun?: boolean } = {}): Promise<T> {
-    return (await this.call(`creating ${obj.kind} ${obj.metadata.name ?? obj.metadata.generateName ?? ""}`, () =>
-      this.api.create(obj as never, undefined, opts.dryRun ? "All" : undefined, this.fieldManager),
-    )) as unknown as T;
+    const path = await this.collectionPath(obj.apiVersion, obj.kind, obj.metadata?.namespace);
+    return this.request<T>(`creating ${obj.kind} ${obj.metadata?.name ?? obj.metadata?.generateName ?? ""}`, {
+      method: "POST",
+      path,
+      query: { fieldManager: this.fieldManager, dryRun: opts.dryRun ? "All" : undefined },
+      body: obj,
+    });
   }
 
   async apply<T extends KubeObject = KubeObject>(obj: T, opts: ApplyOptions = {}): Promise<T> {
-    const body = { ...obj, metadata: { ...obj.metadata } };
-    delete body.metadata.resourceVersion;
-    delete body.metadata.managedFields;
-    return (await this.call(`applying ${obj.kind} ${obj.metadata.name}`, () =>
-      this.api.patch(body as never, undefined, opts.dryRun ? "All" : undefined, opts.fieldManager ?? this.fieldManager, opts.force ?? false, PatchStrategy.ServerSideApply),
-    )) as unknown as T;
+    const path = await this.objectPath(this.refOf(obj));
+    // An applied configuration says what we want, not which version we read: no optimistic lock, no
+    // server-owned bookkeeping.
+    const metadata = { ...obj.metadata };
+    for (const k of ["resourceVersion", "managedFields", "uid", "creationTimestamp", "generation"]) delete metadata[k];
+    return this.request<T>(`applying ${obj.kind} ${obj.metadata?.name}`, {
+      method: "PATCH",
+      path,
+      query: { fieldManager: opts.fieldManager ?? this.fieldManager, force: opts.force ?? false, dryRun: opts.dryRun ? "All" : undefined },
+      body: { ...obj, metadata },
+      contentType: PatchStrategy.ServerSideApply,
+    });
   }
 
   async replace<T extends KubeObject = KubeObject>(obj: T): Promise<T> {
-    return (await this.call(`replacing ${obj.kind} ${obj.metadata.name}`, () => this.api.replace(obj as never, undefined, undefined, this.fieldManager))) as unknown as T;
+    const path = await this.objectPath(this.refOf(obj));
+    return this.request<T>(`replacing ${obj.kind} ${obj.metadata?.name}`, { method: "PUT", path, query: { fieldManager: this.fieldManager }, body: obj });
   }
 
   async patch<T extends KubeObject = KubeObject>(ref: ObjectRef, patch: unknown, type: PatchType): Promise<T> {
-    // The client builds the URL from apiVersion/kind/metadata and sends the value as the body; a JSON
-    // patch is an array, whose extra properties JSON.stringify leaves out.
-    const body = Array.isArray(patch)
-      ? Object.assign([...patch], this.header(ref))
-      : { ...(patch as object), apiVersion: ref.apiVersion, kind: ref.kind, metadata: { ...((patch as KubeObject).metadata ?? {}), name: ref.name, namespace: ref.namespace } };
-    return (await this.call(`patching ${ref.kind} ${ref.name}`, () =>
-      this.api.patch(body as never, undefined, undefined, this.fieldManager, undefined, PATCH_TYPES[type] as never),
-    )) as unknown as T;
+    const path = await this.objectPath(ref);
+    return this.request<T>(`patching ${ref.kind} ${ref.name}`, {
+      method: "PATCH",
+      path,
+      query: { fieldManager: this.fieldManager },
+      body: patch,
+      contentType: PATCH_TYPES[type],
+    });
   }
 
   async delete(ref: ObjectRef, opts: { propagationPolicy?: "Background" | "Foreground" | "Orphan"; gracePeriodSeconds?: number } = {}): Promise<boolean> {
+    const path = await this.objectPath(ref);
     try {
-      await this.call(`deleting ${ref.kind} ${ref.name}`, () =>
-        this.api.delete(this.header(ref) as never, undefined, undefined, opts.gracePeriodSeconds, undefined, opts.propagationPolicy),
-      );
+      await this.request(`deleting ${ref.kind} ${ref.name}`, {
+        method: "DELETE",
+        path,
+        query: { propagationPolicy: opts.propagationPolicy, gracePeriodSeconds: opts.gracePeriodSeconds },
+      });
       return true;
     } catch (err) {
       if ((err as { status?: number }).status === 404) return false;
@@ -189,39 +221,39 @@ export class KubeCluster implements Cluster {
   }
 
   watch(apiVersion: string, kind: string, opts: ListOptions, onEvent: (e: WatchEvent) => void, onError?: (err: Error) => void): WatchHandle {
-    return startWatch({
-      cluster: this,
-      watcher: new Watch(this.kc),
-      apiVersion,
-      kind,
-      opts,
-      onEvent,
-      onError,
-    });
+    return startWatch({ cluster: this, watcher: new Watch(this.kc), apiVersion, kind, opts, onEvent, onError });
   }
 
-  async logs(ref: { namespace: string; name: string; container?: string }, opts: { follow?: boolean; tailLines?: number; onData?: (chunk: string) => void; signal?: AbortSignal } = {}): Promise<string> {
-    let text = "";
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        const s = chunk.toString("utf8");
-        text += s;
-        opts.onData?.(s);
-        cb();
-      },
-    });
+  async logs(
+    ref: { namespace: string; name: string; container?: string },
+    opts: { follow?: boolean; tailLines?: number; onData?: (chunk: string) => void; signal?: AbortSignal } = {},
+  ): Promise<string> {
+    const what = `reading the log of pod ${ref.namespace}/${ref.name}`;
+    const container = ref.container ?? (await this.defaultContainer(ref));
+    const path = `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/pods/${encodeURIComponent(ref.name)}/log`;
+    const query = { container, tailLines: opts.tailLines };
+    if (!opts.follow) {
+      const text = await this.call(what, () => this.rest.send<string>({ method: "GET", path, query, accept: "*/*" }), translateLogError);
+      if (text) opts.onData?.(text);
+      return text;
+    }
     await this.bucket.take();
-    await new Promise<void>((resolve, reject) => {
-      new Log(this.kc)
-        .log(ref.namespace, ref.name, ref.container ?? "", sink, (err) => (err && statusOf(err) !== undefined ? reject(translate(err, `reading the log of ${ref.name}`, this.name)) : resolve()), {
-          follow: opts.follow ?? false,
-          tailLines: opts.tailLines,
-          pretty: false,
-          timestamps: false,
-        })
-        .then((ctl) => opts.signal?.addEventListener("abort", () => ctl.abort(), { once: true }))
-        .catch((err) => reject(translate(err, `reading the log of ${ref.name}`, this.name)));
-    });
-    return text;
+    try {
+      return await followLog({ log: new Log(this.kc), namespace: ref.namespace, pod: ref.name, container, tailLines: opts.tailLines, onData: opts.onData, signal: opts.signal });
+    } catch (err) {
+      // Log drops the server's Status; ask once more without follow for its message.
+      const reason = await this.rest.send({ method: "GET", path, query, accept: "*/*" }).then(
+        () => err,
+        (again: unknown) => again,
+      );
+      throw translateLogError(reason, what, this.name);
+    }
+  }
+
+  /** kubectl's choice: the `kubectl.kubernetes.io/default-container` annotation, else the first container. */
+  private async defaultContainer(ref: { namespace: string; name: string }): Promise<string> {
+    const pod = await this.get<KubeObject & { spec?: { containers?: Array<{ name: string }> } }>({ apiVersion: "v1", kind: "Pod", ...ref });
+    if (!pod) throw translate(Object.assign(new Error(`pods "${ref.name}" not found`), { code: 404 }), `reading the log of pod ${ref.namespace}/${ref.name}`, this.name);
+    return pod.metadata.annotations?.["kubectl.kubernetes.io/default-container"] ?? pod.spec?.containers?.[0]?.name ?? "";
   }
 }

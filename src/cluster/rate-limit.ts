@@ -43,7 +43,6 @@ export class TokenBucket {
         this.timer = undefined;
         this.drain();
       }, wait);
-      this.timer.unref?.();
     }
   }
 }

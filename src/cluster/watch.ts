@@ -1,5 +1,7 @@
 import type { Watch } from "@kubernetes/client-node";
+import { ConfigError } from "../core/errors.js";
 import type { KubeObject, ListOptions, WatchEvent, WatchHandle } from "../core/ports/cluster.js";
+import { statusOf, translate } from "./errors.js";
 import type { KubeCluster } from "./kube-cluster.js";
 
 interface WatchInput {
@@ -12,105 +14,170 @@ interface WatchInput {
   onError?: (err: Error) => void;
 }
 
+/** How a watch stream ended: `expired` when the server no longer has our resourceVersion (410 Gone). */
+interface StreamEnd {
+  expired: boolean;
+  events: number;
+}
+
 const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? ""}/${o.metadata.name}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const FIRST_BACKOFF_MS = 100;
+const MAX_BACKOFF_MS = 10_000;
+/** Asked of the server; it may end a stream sooner (and ours re-watches from the last resourceVersion). */
+const WATCH_TIMEOUT_SECONDS = 300;
 
 /**
  * An informer's loop: list, then watch from the list's resourceVersion; when the stream ends, watch
  * again from the last resourceVersion seen (bookmarks count); on 410 Gone, list again and report the
- * difference, so every change reaches `onEvent` once and in order.
+ * difference from what was known, so every change reaches `onEvent` once and in order. Failures go
+ * to `onError` and the loop carries on with backoff, except a kind the cluster does not serve, which
+ * rejects `ready` and stops.
  */
 export function startWatch(input: WatchInput): WatchHandle {
   const { cluster, watcher, apiVersion, kind, opts, onEvent } = input;
+  const what = `watching ${kind}`;
   const known = new Map<string, KubeObject>();
-  let resourceVersion: string | undefined;
+  let resourceVersion = "";
   let stopped = false;
-  let abort: AbortController | undefined;
-  let backoff = 100;
+  let current: AbortController | undefined;
+  let live = false;
   let resolveReady!: () => void;
-  const ready = new Promise<void>((r) => (resolveReady = r));
+  let rejectReady!: (err: Error) => void;
+  const ready = new Promise<void>((resolve, reject) => {
+    resolveReady = resolve;
+    rejectReady = reject;
+  });
+  // A caller that never awaits `ready` must not get an unhandled rejection.
+  ready.catch(() => {});
 
-  const relist = async () => {
-    const path = await cluster.collectionPath(apiVersion, kind, opts.namespace);
-    const params = new URLSearchParams();
-    if (opts.labelSelector) params.set("labelSelector", opts.labelSelector);
-    if (opts.fieldSelector) params.set("fieldSelector", opts.fieldSelector);
-    const res = await cluster.call(`listing ${kind}`, async () => {
-      const r = await cluster.rawGet(`${path}${params.size ? "?" + params : ""}`);
-      if (r.status >= 400) throw Object.assign(new Error(r.body), { code: r.status, body: r.body });
-      return JSON.parse(r.body) as { metadata: { resourceVersion: string }; items: KubeObject[] };
-    });
+  const withType = (o: KubeObject): KubeObject => ({ ...o, apiVersion: o.apiVersion ?? apiVersion, kind: o.kind ?? kind });
+
+  const relist = async (): Promise<void> => {
+    const res = await cluster.listWithVersion(apiVersion, kind, opts);
+    if (stopped) return;
     const seen = new Set<string>();
-    for (const item of res.items) {
-      const obj = { ...item, apiVersion: item.apiVersion ?? apiVersion, kind: item.kind ?? kind } as KubeObject;
+    for (const obj of res.items) {
       const key = keyOf(obj);
       seen.add(key);
       const prev = known.get(key);
       known.set(key, obj);
-      if (!prev) onEvent({ type: "ADDED", object: obj });
+      if (prev && prev.metadata.uid && obj.metadata.uid && prev.metadata.uid !== obj.metadata.uid) {
+        // Deleted and created again under the same name while we were not watching.
+        onEvent({ type: "DELETED", object: prev });
+        onEvent({ type: "ADDED", object: obj });
+      } else if (!prev) onEvent({ type: "ADDED", object: obj });
       else if (prev.metadata.resourceVersion !== obj.metadata.resourceVersion) onEvent({ type: "MODIFIED", object: obj });
     }
     for (const [key, obj] of [...known]) {
-      if (!seen.has(key)) {
-        known.delete(key);
-        onEvent({ type: "DELETED", object: obj });
-      }
+      if (seen.has(key)) continue;
+      known.delete(key);
+      onEvent({ type: "DELETED", object: obj });
     }
-    resourceVersion = res.metadata.resourceVersion;
-    return path;
+    resourceVersion = res.resourceVersion;
+  };
+
+  const deliver = (type: "ADDED" | "MODIFIED" | "DELETED", raw: KubeObject) => {
+    const obj = withType(raw);
+    const key = keyOf(obj);
+    const prev = known.get(key);
+    if (obj.metadata.resourceVersion) resourceVersion = obj.metadata.resourceVersion;
+    if (type === "DELETED") {
+      if (!prev) return;
+      known.delete(key);
+    } else {
+      // Seen already (a relist raced the stream): once is enough.
+      if (prev && prev.metadata.resourceVersion === obj.metadata.resourceVersion) return;
+      known.set(key, obj);
+    }
+    onEvent({ type, object: obj });
+  };
+
+  const watchOnce = async (path: string): Promise<StreamEnd> => {
+    await cluster.throttle();
+    return new Promise<StreamEnd>((resolve, reject) => {
+      let expired = false;
+      let events = 0;
+      let failure: Error | undefined;
+      watcher
+        .watch(
+          path,
+          {
+            resourceVersion,
+            allowWatchBookmarks: true,
+            labelSelector: opts.labelSelector,
+            fieldSelector: opts.fieldSelector,
+            timeoutSeconds: WATCH_TIMEOUT_SECONDS,
+          },
+          (type: string, obj: KubeObject & { code?: number; message?: string }) => {
+            if (stopped) return;
+            events++;
+            if (type === "ERROR") {
+              // The server ends the stream after an ERROR event; 410 means our resourceVersion is too old.
+              if (obj.code === 410) expired = true;
+              else failure = translate(Object.assign(new Error(obj.message ?? "watch error"), { code: obj.code, body: obj }), what, cluster.name);
+              current?.abort();
+            } else if (type === "BOOKMARK") {
+              resourceVersion = obj.metadata?.resourceVersion ?? resourceVersion;
+              onEvent({ type: "BOOKMARK", resourceVersion });
+            } else if (type === "ADDED" || type === "MODIFIED" || type === "DELETED") {
+              deliver(type, obj);
+            }
+          },
+          (err: unknown) => {
+            if (statusOf(err) === 410) expired = true;
+            if (expired || stopped) resolve({ expired, events });
+            else if (failure) reject(failure);
+            else if (err && (err as Error).name !== "AbortError") reject(err);
+            else resolve({ expired, events });
+          },
+        )
+        .then((ctl) => {
+          current = ctl;
+          if (stopped) ctl.abort();
+          else if (!live) {
+            live = true;
+            resolveReady();
+          }
+        }, reject);
+    });
   };
 
   const loop = async () => {
-    let path: string | undefined;
     let needList = true;
+    let backoff = FIRST_BACKOFF_MS;
+    let path = "";
     while (!stopped) {
       try {
         if (needList) {
-          path = await relist();
+          path = await cluster.collectionPath(apiVersion, kind, opts.namespace, true);
+          await relist();
           needList = false;
-          resolveReady();
         }
-        const gone = await new Promise<boolean>((resolve, reject) => {
-          let expired = false;
-          watcher
-            .watch(
-              path!,
-              { resourceVersion, allowWatchBookmarks: true, labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, timeoutSeconds: 300 },
-              (type: string, obj: KubeObject & { code?: number }) => {
-                if (type === "ERROR") {
-                  if (obj.code === 410) expired = true;
-                  return;
-                }
-                if (type === "BOOKMARK") {
-                  resourceVersion = obj.metadata?.resourceVersion ?? resourceVersion;
-                  onEvent({ type: "BOOKMARK", resourceVersion: resourceVersion ?? "" });
-                  return;
-                }
-                const full = { ...obj, apiVersion: obj.apiVersion ?? apiVersion, kind: obj.kind ?? kind } as KubeObject;
-                resourceVersion = full.metadata.resourceVersion ?? resourceVersion;
-                if (type === "DELETED") known.delete(keyOf(full));
-                else known.set(keyOf(full), full);
-                onEvent({ type: type as "ADDED" | "MODIFIED" | "DELETED", object: full });
-              },
-              (err: unknown) => {
-                if (err && (err as { code?: number }).code === 410) expired = true;
-                if (err && !expired && (err as { name?: string }).name !== "AbortError") reject(err);
-                else resolve(expired);
-              },
-            )
-            .then((ctl) => {
-              abort = ctl;
-              if (stopped) ctl.abort();
-            })
-            .catch(reject);
-        });
-        if (gone) needList = true;
-        backoff = 100;
+        if (stopped) return;
+        const started = Date.now();
+        const end = await watchOnce(path);
+        if (end.expired) {
+          needList = true;
+          continue;
+        }
+        // A stream that ends at once with nothing in it: do not hammer the server.
+        if (end.events === 0 && Date.now() - started < 1_000) {
+          await sleep(backoff);
+          backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+        } else backoff = FIRST_BACKOFF_MS;
       } catch (err) {
         if (stopped) return;
-        input.onError?.(err as Error);
-        await new Promise((r) => setTimeout(r, backoff));
-        backoff = Math.min(10_000, backoff * 2);
-        if ((err as { code?: number }).code === 410) needList = true;
+        const error = translate(err, what, cluster.name);
+        input.onError?.(error);
+        if (error instanceof ConfigError && !live) {
+          stopped = true;
+          rejectReady(error);
+          return;
+        }
+        if (statusOf(err) === 410) needList = true;
+        await sleep(backoff);
+        backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
       }
     }
   };
@@ -119,7 +186,7 @@ export function startWatch(input: WatchInput): WatchHandle {
     ready,
     stop() {
       stopped = true;
-      abort?.abort();
+      current?.abort();
     },
   };
 }
