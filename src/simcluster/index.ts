@@ -2,10 +2,9 @@
  * A simulated Kubernetes API server (labelled as such: `/version` says v1.33.0-tiphys-simulated, the
  * kubeconfig's cluster is `tiphys-simulated`). It speaks the real API (node:https / node:http, written
  * here) to @kubernetes/client-node, kubectl and tests, and offers the same operations in-process (`api`)
- * for the simulated controllers and kubelet. There are no controllers here: nothing turns Deployments
- * into Pods or runs containers; those build on the internal API. Request bodies are JSON or YAML; the
- * protobuf bodies of kubectl's typed commands are decoded for Namespace, ConfigMap, Secret and
- * ServiceAccount only (`kubectl create deployment` gets 415; `kubectl apply -f` always works).
+ * for the simulated controllers and kubelet, which build on it (controllers/, kubelet/; see below).
+ * Request bodies are JSON or YAML; the protobuf bodies of kubectl's typed commands are decoded for
+ * Namespace, ConfigMap, Secret and ServiceAccount only (`kubectl create deployment` gets 415; `kubectl apply -f` always works).
  *
  * It serves HTTPS with a self-signed certificate made at start (the kubeconfig names it as the
  * certificate authority), because kubectl sends credentials only over TLS; `tls: false` serves plain
@@ -55,12 +54,23 @@
  * setting spec.nodeName (or POST pods/<name>/binding), writes status through updateStatus, and finishes
  * a graceful pod deletion (pods bound to a node get deletionTimestamp + grace period) with
  * `delete(..., { gracePeriodSeconds: 0 })`; the server removes it itself when the grace period runs out.
+ *
+ * ## Controllers and the kubelet (controllers/, kubelet/)
+ *
+ * `startSimulatedCluster` starts them unless told not to (`controllers: false`; `createSimApi` never
+ * does): Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, Endpoints, volume binding, load balancer
+ * and Ingress addresses (`loadBalancer: { ingressIP, delayMs } | false`), a scheduler and the kubelet of
+ * the one node `tiphys-simulated-node` (`kubelet: { mode: "simulate" | "process", podStartDelayMs,
+ * readyDelayMs, failImages, workDir, restartBackoffMs } | false`). See kubelet/index.ts for what the
+ * kubelet simulates and what it really runs.
  */
 import { writeFile } from "node:fs/promises";
 import { SimApi } from "./api.js";
 import { ClusterCore } from "./core.js";
 import type { FaultConfig } from "./faults.js";
+import { startClusterLoops, type LoadBalancerOptions } from "./controllers/index.js";
 import { CLUSTER_NAME, renderKubeconfig } from "./kubeconfig.js";
+import type { KubeletOptions } from "./kubelet/index.js";
 import { startServer } from "./server.js";
 import { selfSignedCertificate } from "./tls.js";
 
@@ -85,6 +95,12 @@ export interface SimulatedClusterOptions {
   tls?: boolean;
   /** Accept requests without a bearer token. Default false (401). */
   allowAnonymous?: boolean;
+  /** Workload, service and volume controllers. Default true; false also means no kubelet unless `kubelet` is given. */
+  controllers?: boolean;
+  /** The node's kubelet; default `{ mode: "simulate" }` when controllers run; false: no node, pods stay Pending. */
+  kubelet?: KubeletOptions | false;
+  /** Addresses for LoadBalancer Services and Ingresses; false: they never get one. */
+  loadBalancer?: LoadBalancerOptions | false;
 }
 
 export interface SimulatedCluster {
@@ -125,6 +141,7 @@ export async function startSimulatedCluster(opts: SimulatedClusterOptions = {}):
     tls,
     allowAnonymous: opts.allowAnonymous,
   });
+  const loops = startClusterLoops(api, { controllers: opts.controllers, kubelet: opts.kubelet, loadBalancer: opts.loadBalancer });
   // Listening on every address: clients (and the certificate) use the loopback one.
   const reachable = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host;
   const url = `${tls ? "https" : "http"}://${reachable.includes(":") ? `[${reachable}]` : reachable}:${running.port}`;
@@ -136,7 +153,10 @@ export async function startSimulatedCluster(opts: SimulatedClusterOptions = {}):
     certificate: tls?.cert,
     kubeconfig,
     writeKubeconfig: (file, k) => writeFile(file, kubeconfig(k), { mode: 0o600 }),
-    close: () => running.close(),
+    close: async () => {
+      await loops.stop();
+      await running.close();
+    },
     api,
   };
 }
@@ -153,3 +173,6 @@ export { ApiError, type StatusBody } from "./status.js";
 export type { KubeObject, ObjectMeta, OwnerReference, ResourceType } from "./types.js";
 export type { PatchType } from "./writes.js";
 export { SIMULATED_VERSION } from "./discovery.js";
+export type { KubeletOptions } from "./kubelet/index.js";
+export { NODE_NAME, terminationMessageFile } from "./kubelet/index.js";
+export type { LoadBalancerOptions } from "./controllers/index.js";

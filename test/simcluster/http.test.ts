@@ -62,7 +62,7 @@ async function stream(path: string, until: (lines: any[]) => boolean, timeoutMs 
 }
 
 beforeAll(async () => {
-  cluster = await startSimulatedCluster({ tls: false, historySize: 20, bookmarkIntervalMs: 100, namespaces: ["http"] });
+  cluster = await startSimulatedCluster({ tls: false, historySize: 20, bookmarkIntervalMs: 100, namespaces: ["http"], controllers: false });
 });
 afterAll(async () => {
   await cluster.close();

@@ -85,7 +85,7 @@ data:
 beforeAll(async () => {
   if (!existsSync(toolPath("kubectl"))) execFileSync(process.execPath, [join(repoRoot, "scripts", "install-tools.mjs")], { stdio: "inherit" });
   dir = mkdtempSync(join(tmpdir(), "tiphys-simcluster-kubectl-"));
-  cluster = await startSimulatedCluster();
+  cluster = await startSimulatedCluster({ controllers: false });
   await cluster.writeKubeconfig(join(dir, "kubeconfig"));
 });
 
