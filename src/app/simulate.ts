@@ -47,7 +47,9 @@ export async function startSimulation(input: SimulationInput): Promise<RunningSi
   const tls = input.tls ?? true;
   const kubeconfig = resolve(input.kubeconfigOut ?? DEFAULT_SIMULATION_KUBECONFIG);
   const removesKubeconfig = input.kubeconfigOut === undefined;
-  const sim = await startSimulatedCluster({ port: input.port, host: input.host, tls, allowAnonymous: !tls }).catch((err: NodeJS.ErrnoException) => {
+  // Controllers and a kubelet that runs containers' commands as local processes: Deployments roll out,
+  // Jobs and Pods run, Services get addresses.
+  const sim = await startSimulatedCluster({ port: input.port, host: input.host, tls, allowAnonymous: !tls, controllers: true, kubelet: { mode: "process" } }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === "EADDRINUSE") throw new ConfigError(`port ${input.port} is in use; pick another with --port, or --port 0 for a free one`);
     if (err.code === "EADDRNOTAVAIL") throw new ConfigError(`cannot listen on ${input.host}: no such address on this machine`);
     throw err;
