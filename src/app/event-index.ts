@@ -34,7 +34,10 @@ export function indexNames(events: string[], event: string, action?: string): bo
 
 /** Remembers which events the default branch's triggers name (read at a push there or at install). */
 export async function recordEventIndex(ctx: AppContext, repo: RepoRef, sha: string, docs: Doc[]): Promise<void> {
-  await ctx.store.putValue(NS, repoFullName(repo), { sha, events: eventsUsedBy(docs) });
+  const events = eventsUsedBy(docs);
+  const previous = await ctx.store.getValue<{ events: string[] }>(NS, repoFullName(repo));
+  if (previous && JSON.stringify(previous.events) === JSON.stringify(events)) return;
+  await ctx.store.putValue(NS, repoFullName(repo), { sha, events });
 }
 
 /**

@@ -6,6 +6,9 @@ import { ConfigError } from "../core/errors.js";
 import { LocalArtifactRepository } from "../engine/artifacts/local-repository.js";
 import { cloneAt } from "../repo/git.js";
 import { LocalExecutor } from "../engine/executors/local.js";
+import { KubernetesExecutor } from "../engine/executors/kubernetes/executor.js";
+import { clusterFromKubeconfig } from "../cluster/registry.js";
+import { startSimulatedCluster } from "../simcluster/index.js";
 import type { Executor } from "../engine/executors/types.js";
 import { loadCatalog, type Catalog, type CatalogEntry } from "../engine/model/catalog.js";
 import { parseYamlDocuments } from "../engine/model/load.js";
@@ -18,6 +21,41 @@ import { WorkflowRun } from "../engine/runtime/operator.js";
 import type { Reporter } from "../engine/runtime/reporter.js";
 import { loadRun, RunJournal, type RunRecord } from "../engine/runtime/run-store.js";
 import { validateCatalog } from "../engine/validate/index.js";
+
+/** `--executor kubernetes`: where the Pods go. */
+export interface PodExecutorChoice {
+  /** A private simulated cluster (kubelet running containers as local processes) for this command. */
+  simulated?: boolean;
+  kubeconfig?: string;
+  context?: string;
+  /** Default `default`. */
+  namespace?: string;
+}
+
+/** The Kubernetes executor for a run, and what to do once the run is over (Pod GC, stop a simulation). */
+async function startPodExecutor(choice: PodExecutorChoice): Promise<{ executor: KubernetesExecutor; close(wf: { name: string; spec: Record<string, unknown> }, phase: string | undefined): Promise<void> }> {
+  const namespace = choice.namespace ?? "default";
+  const sim = choice.simulated ? await startSimulatedCluster({ port: 0, kubelet: { mode: "process" }, namespaces: namespace === "default" ? [] : [namespace] }) : undefined;
+  try {
+    const cluster = clusterFromKubeconfig(sim ? { text: sim.kubeconfig() } : { file: choice.kubeconfig, context: choice.context });
+    const warnings = sim ? [`executor kubernetes on a SIMULATED cluster (${sim.url}): Pods run as local processes; this is not a real cluster`] : [];
+    const executor = new KubernetesExecutor({ cluster, namespace, warnings });
+    return {
+      executor,
+      async close(wf, phase) {
+        try {
+          if (phase !== undefined) await executor.completeWorkflow(wf, phase);
+          await executor.close();
+        } finally {
+          await sim?.close();
+        }
+      },
+    };
+  } catch (err) {
+    await sim?.close();
+    throw err;
+  }
+}
 
 /** Where runs, logs, artifacts and caches live: `TIPHYS_DATA_DIR`, else the XDG state folder. */
 export function defaultDataDir(): string {
@@ -36,6 +74,8 @@ export interface StartRunInput {
   dataDir: string;
   reporter?: Reporter;
   executor?: Executor;
+  /** Run the steps as Kubernetes Pods (`--executor kubernetes`) instead of local processes. */
+  kubernetes?: PodExecutorChoice;
 }
 
 export interface StartedRun {
@@ -43,6 +83,8 @@ export interface StartedRun {
   journal: RunJournal;
   dir: string;
   warnings: string[];
+  /** Call once the run has finished: Pod GC, then the cluster connection (and a simulated cluster) go away. */
+  close?(phase: string | undefined): Promise<void>;
 }
 
 /** Argo's generateName: the prefix and five random lowercase alphanumerics. */
@@ -144,15 +186,23 @@ export async function startRun(input: StartRunInput): Promise<StartedRun> {
   if (existsSync(join(input.dataDir, "runs", workflow.metadata.name, "workflow.json"))) {
     throw new ConfigError(`a run named "${workflow.metadata.name}" already exists; use metadata.generateName or remove it`);
   }
-  const journal = RunJournal.create(
-    input.dataDir,
-    { name: workflow.metadata.name, file: input.file, createdAt: createdAt.toISOString(), executor: "local", options: { templateDirs } },
-    workflow,
-  );
-  const run = buildRun({ workflow, catalog: loaded.catalog, journal, dataDir: input.dataDir, reporter: input.reporter, executor: input.executor, uid, createdAt });
-  const ignored = notAppliedLocally(workflow, loaded.catalog);
-  const warnings = [...run.executor.warnings(), ...(ignored.length ? [`Kubernetes-only fields accepted and not applied locally: ${ignored.join("; ")}`] : [])];
-  return { run, journal, dir: journal.dir, warnings };
+  const name = workflow.metadata.name;
+  const pods = input.kubernetes ? await startPodExecutor(input.kubernetes) : undefined;
+  try {
+    const journal = RunJournal.create(
+      input.dataDir,
+      { name, file: input.file, createdAt: createdAt.toISOString(), executor: pods ? "kubernetes" : "local", options: { templateDirs } },
+      workflow,
+    );
+    const run = buildRun({ workflow, catalog: loaded.catalog, journal, dataDir: input.dataDir, reporter: input.reporter, executor: pods?.executor ?? input.executor, uid, createdAt });
+    const ignored = pods ? [] : notAppliedLocally(workflow, loaded.catalog);
+    const warnings = [...run.executor.warnings(), ...(ignored.length ? [`Kubernetes-only fields accepted and not applied locally: ${ignored.join("; ")}`] : [])];
+    const close = pods ? (phase: string | undefined) => pods.close({ name: run.name, spec: run.spec }, phase) : undefined;
+    return { run, journal, dir: journal.dir, warnings, close };
+  } catch (err) {
+    await pods?.close({ name, spec: workflow.spec as WorkflowSpec }, undefined);
+    throw err;
+  }
 }
 
 /** Argo's retry: keep Succeeded nodes (not exit handlers), reset everything else. */

@@ -157,7 +157,7 @@ export async function startRunsForEvent(ctx: AppContext, input: StartInput): Pro
     ctx.onPlanned?.({ runs: [], problems: allProblems, skipped: plan.skipped });
     return { runs: [], problems: allProblems, skipped: plan.skipped };
   }
-  await ctx.store.putValue("sensor-state", stateKey, plan.sensorState);
+  if (JSON.stringify(plan.sensorState) !== JSON.stringify(sensorState)) await ctx.store.putValue("sensor-state", stateKey, plan.sensorState);
 
   const params = { ...eventParameters(input.event), sha: input.sha };
   const runs: RunRow[] = [];

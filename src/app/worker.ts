@@ -44,6 +44,9 @@ export class Worker {
   /** Looks at the queue now (after an enqueue in this replica) instead of at the next poll. */
   wake(): void {
     if (this.stopped) return;
+    // Busy with as many events as it takes: the next one finishing looks at the queue anyway, so a
+    // burst of webhooks does not turn into a burst of claim transactions.
+    if (this.activeEvents >= (this.opts.maxEvents ?? 8) && this.activeRuns >= this.ctx.limits.maxRuns) return;
     if (this.polling) this.wakeRequested = true;
     else this.schedule(0);
   }

@@ -39,6 +39,21 @@ interface RunFlags {
   parallelism?: number;
   output: "text" | "json";
   dataDir?: string;
+  executor: "local" | "kubernetes";
+  cluster?: "simulated";
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+}
+
+/** `--executor kubernetes` and its cluster flags; the cluster flags alone are a mistake worth saying. */
+function podExecutorOf(flags: RunFlags): { simulated?: boolean; kubeconfig?: string; context?: string; namespace?: string } | undefined {
+  if (flags.executor !== "kubernetes") {
+    if (flags.cluster || flags.kubeconfig || flags.context || flags.namespace) throw new ConfigError("--cluster, --kubeconfig, --context and --namespace need --executor kubernetes");
+    return undefined;
+  }
+  if (flags.cluster && (flags.kubeconfig || flags.context)) throw new ConfigError("--cluster simulated and --kubeconfig/--context exclude each other");
+  return { simulated: flags.cluster === "simulated", kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace };
 }
 
 /** Prints the final state and returns the exit code (0 Succeeded, 1 Failed/Error). */
@@ -72,12 +87,15 @@ async function drive(started: StartedRun, output: "text" | "json"): Promise<numb
   process.on("SIGINT", onSigint);
   process.on("SIGTERM", onSigterm);
   const unwatch = watchControl(started.dir, started.run);
+  let phase: string | undefined;
   try {
     const status = await started.run.execute();
+    phase = status.phase;
     reporter.close();
     return finish(status, started, output, stream as NodeJS.WriteStream);
   } finally {
     unwatch();
+    await started.close?.(phase);
     started.journal.close();
     process.off("SIGINT", onSigint);
     process.off("SIGTERM", onSigterm);
@@ -125,16 +143,22 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   program
     .command("run")
-    .description("run a Workflow (or a CronWorkflow's workflow once, or a WorkflowTemplate) with local processes")
+    .description("run a Workflow (or a CronWorkflow's workflow once, or a WorkflowTemplate) with local processes, or as Kubernetes Pods")
     .argument("<file>", "YAML file")
     .option("-p, --parameter <name=value>", "set a workflow argument (repeatable)", parseParam, {})
     .option("--parameter-file <file>", "YAML or JSON map of workflow arguments")
     .option("--templates <dir>", "(Cluster)WorkflowTemplates that templateRef / workflowTemplateRef may name", collect, [])
     .option("--entrypoint <name>", "override spec.entrypoint")
     .option("--parallelism <n>", "override spec.parallelism", parsePositiveInt)
+    .addOption(new Option("--executor <kind>", "where steps run: local processes, or Kubernetes Pods").choices(["local", "kubernetes"]).default("local"))
+    .addOption(new Option("--cluster <name>", "with --executor kubernetes: start a private simulated cluster for this command").choices(["simulated"]))
+    .option("--kubeconfig <file>", "with --executor kubernetes: the cluster's kubeconfig (default: $KUBECONFIG or ~/.kube/config)")
+    .option("--context <name>", "with --executor kubernetes: the kubeconfig context")
+    .option("--namespace <ns>", "with --executor kubernetes: namespace of the Pods (default \"default\")")
     .addOption(outputOption())
     .addOption(dataDirOption())
     .action(async (file: string, flags: RunFlags) => {
+      const kubernetes = podExecutorOf(flags);
       const reporter = reporterFor(flags.output);
       const started = await startRun({
         file,
@@ -145,6 +169,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
         parallelism: flags.parallelism,
         dataDir: flags.dataDir ?? defaultDataDir(),
         reporter,
+        kubernetes,
       });
       (flags.output === "json" ? process.stderr : process.stdout).write(pc.dim(`run ${started.run.name}\n`));
       setExit(await drive(started, flags.output));

@@ -8,6 +8,7 @@ import type { NodeContext } from "./composite.js";
 import { parseDuration } from "../model/durations.js";
 import { resolveArtifactRef } from "./outputs.js";
 import { NodeInputError } from "./scope.js";
+import { executePodNode } from "../executors/kubernetes/pod-node.js";
 
 /** The container's own environment; the executor lays it over the host's when it spawns. */
 function envOf(c: Container): Record<string, string> {
@@ -149,6 +150,8 @@ function deadlineOf(t: Template): number | undefined {
 /** A container, script or containerSet node: its processes on the executor, then its outputs. */
 export async function executePod(ctx: NodeContext): Promise<void> {
   const { run, node, template: t } = ctx;
+  // An executor that runs whole Pods (Kubernetes) takes the node as it is: no host sandbox.
+  if (run.executor.runPod) return executePodNode(ctx, run.executor.runPod.bind(run.executor));
   const signal = ctx.inv.isExitHandler ? run.terminateController.signal : run.stopController.signal;
   const release = await run.podLimiter.acquire();
   let sandbox: Sandbox | undefined;

@@ -258,7 +258,7 @@ export class PodWorker implements PodHandle {
     if (!this.terminal) this.terminal = {};
     if (!this.abort.signal.aborted) this.killAll();
     const grace = Math.min(Number(this.current.metadata.deletionGracePeriodSeconds ?? 30) * 1000, GRACE_CAP_MS);
-    await Promise.race([this.finished, sleep(grace + 1000)]);
+    await raceTimeout(this.finished, grace + 1000);
     if (this.gone) return;
     try {
       this.ctx.api.delete("pods", this.ns, this.name, { gracePeriodSeconds: 0, preconditions: { uid: this.current.metadata.uid } });
@@ -289,7 +289,14 @@ export class PodWorker implements PodHandle {
   async shutdown(): Promise<void> {
     this.gone = true;
     this.abort.abort();
-    await Promise.race([this.finished, sleep(GRACE_CAP_MS + 1000)]);
+    await raceTimeout(this.finished, GRACE_CAP_MS + 1000);
     await this.box?.dispose().catch(() => undefined);
   }
+}
+
+/** Waits for `p`, at most `ms`; the timer is cleared as soon as `p` settles (it must not keep the process alive). */
+async function raceTimeout(p: Promise<unknown> | undefined, ms: number): Promise<void> {
+  if (!p) return;
+  const stop = new AbortController();
+  await Promise.race([p.finally(() => stop.abort()), sleep(ms, stop.signal)]);
 }

@@ -1,0 +1,272 @@
+/**
+ * The Kubernetes executor: each container/script node is a Pod in one namespace of a cluster (the
+ * Cluster port). Status comes from one shared watch per namespace (pod-watch.ts); after the main
+ * container ends, its log (followed while it runs, or read once) gives the live lines, `result` and
+ * the output parameters (wrapper.ts). Per node: one create and one log read.
+ *
+ * Differences from Argo, on purpose for now: `result` is the main container's log, which is stdout
+ * and stderr together (Argo's is stdout only); artifacts are not supported (the engine refuses them);
+ * podGC's labelSelector is not applied.
+ */
+import type { Cluster, KubeObject } from "../../../core/ports/cluster.js";
+import { parseDuration } from "../../model/durations.js";
+import { RESULT_LIMIT_BYTES, type Executor, type PodRequest, type PodResult, type ProcessResult, type Sandbox } from "../types.js";
+import { buildPod, PodSpecError } from "./pod-spec.js";
+import { viewPod, type PodView } from "./pod-status.js";
+import { PodWatch } from "./pod-watch.js";
+import { OUTPUTS_MARKER, splitLog } from "./wrapper.js";
+
+export type PodGCStrategy = "OnPodCompletion" | "OnPodSuccess" | "OnWorkflowCompletion" | "OnWorkflowSuccess";
+const GC_STRATEGIES: readonly string[] = ["OnPodCompletion", "OnPodSuccess", "OnWorkflowCompletion", "OnWorkflowSuccess"];
+
+export interface KubernetesExecutorOptions {
+  cluster: Cluster;
+  /** Namespace of the Pods. Default `default`. */
+  namespace?: string;
+  /** Follow each main container's log while it runs (live lines). Default true; false reads it once at the end. */
+  followLogs?: boolean;
+  /** Shown once per run (e.g. that the cluster is a simulation). */
+  warnings?: string[];
+}
+
+interface Outcome {
+  view: PodView | { kind: "deleted" } | { kind: "aborted" } | { kind: "watchFailed"; reason: string };
+}
+
+function podGCOf(spec: Record<string, unknown>): { strategy?: PodGCStrategy; delayMs: number } {
+  const gc = (spec.podGC ?? {}) as { strategy?: string; deleteDelayDuration?: string };
+  const strategy = gc.strategy && GC_STRATEGIES.includes(gc.strategy) ? (gc.strategy as PodGCStrategy) : undefined;
+  let delayMs = 0;
+  try {
+    delayMs = gc.deleteDelayDuration ? parseDuration(gc.deleteDelayDuration, "podGC.deleteDelayDuration") : 0;
+  } catch {
+    delayMs = 0;
+  }
+  return { strategy, delayMs };
+}
+
+export class KubernetesExecutor implements Executor {
+  readonly name = "kubernetes";
+  readonly namespace: string;
+  private readonly watches = new Map<string, PodWatch>();
+  /** Pods of each workflow, for Stop and the OnWorkflow* podGC strategies. */
+  private readonly podsByWorkflow = new Map<string, Set<string>>();
+  private readonly gcTimers = new Map<string, { timer: NodeJS.Timeout; run: () => Promise<void> }>();
+
+  constructor(private readonly opts: KubernetesExecutorOptions) {
+    this.namespace = opts.namespace ?? "default";
+  }
+
+  get cluster(): Cluster {
+    return this.opts.cluster;
+  }
+
+  warnings(): string[] {
+    return this.opts.warnings ?? [];
+  }
+
+  createSandbox(): Promise<Sandbox> {
+    return Promise.reject(new Error("the kubernetes executor runs whole pods (runPod), not host sandboxes"));
+  }
+
+  run(): Promise<ProcessResult> {
+    return Promise.reject(new Error("the kubernetes executor runs whole pods (runPod), not host processes"));
+  }
+
+  private watchFor(namespace: string): PodWatch {
+    let w = this.watches.get(namespace);
+    if (!w) this.watches.set(namespace, (w = new PodWatch(this.opts.cluster, namespace)));
+    return w;
+  }
+
+  async runPod(req: PodRequest, signal: AbortSignal): Promise<PodResult> {
+    const ns = this.namespace;
+    let pod: KubeObject;
+    try {
+      pod = buildPod({ req, namespace: ns, workflowPodSpecPatch: req.workflow.spec.podSpecPatch as string | undefined });
+    } catch (err) {
+      if (err instanceof PodSpecError) return { exitCode: null, startError: err.message, outputsParameters: {} };
+      throw err;
+    }
+    const watch = this.watchFor(ns);
+    try {
+      await watch.ready();
+    } catch (err) {
+      return { exitCode: null, startError: `cannot watch pods in namespace ${ns} of cluster ${this.opts.cluster.name}: ${(err as Error).message}`, outputsParameters: {} };
+    }
+    const name = req.podName;
+    const logs = new LogCollector(req, this.opts.followLogs !== false);
+    let settle!: (o: Outcome) => void;
+    const outcome = new Promise<Outcome>((r) => (settle = r));
+    let started = false;
+    const unobserve = watch.observe(name, (p) => {
+      if (!p) return settle({ view: { kind: "deleted" } });
+      const view = viewPod(p);
+      if (view.kind === "started" || view.kind === "done") {
+        if (!started) {
+          started = true;
+          logs.start(this.opts.cluster, ns, name, signal);
+        }
+      }
+      if (view.kind === "done" || view.kind === "cannotStart") settle({ view });
+    });
+    const onAbort = () => settle({ view: { kind: "aborted" } });
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      try {
+        await this.opts.cluster.create(pod);
+      } catch (err) {
+        // A Tiphys restarted mid-run finds the node's Pod already there: adopt it, never start a second.
+        if ((err as { status?: number }).status !== 409) {
+          return { exitCode: null, startError: `creating pod ${name}: ${(err as Error).message}`, outputsParameters: {} };
+        }
+      }
+      this.track(req.workflow.name, name);
+      const { view } = await outcome;
+      if (view.kind === "aborted" || view.kind === "deleted") {
+        if (view.kind === "aborted") await this.deletePod(name);
+        logs.stop();
+        return { exitCode: null, message: view.kind === "deleted" ? `pod ${name} was deleted` : undefined, outputsParameters: {} };
+      }
+      if (view.kind === "cannotStart" || view.kind === "watchFailed") {
+        logs.stop();
+        await this.deletePod(name);
+        return { exitCode: null, startError: view.reason, outputsParameters: {} };
+      }
+      if (view.kind !== "done") throw new Error(`pod ${name}: unexpected state ${view.kind}`);
+      const text = await logs.finish(this.opts.cluster, ns, name, signal);
+      const split = splitLog(text, req.outputParameterFiles);
+      logs.flushUpTo(split.lines);
+      const result: PodResult = { exitCode: view.exitCode, outputsParameters: split.params, podIP: view.podIP };
+      if (view.exitCode === null) result.message = view.message;
+      else if (view.exitCode !== 0 && view.message) result.message = view.message;
+      if (req.captureResult) {
+        const out = split.lines.join("\n");
+        result.result = out.length > RESULT_LIMIT_BYTES ? out.slice(-RESULT_LIMIT_BYTES) : out;
+      }
+      this.collectAfterPod(req, name, view.phase === "Succeeded" && view.exitCode === 0);
+      return result;
+    } finally {
+      unobserve();
+      signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  private track(workflow: string, pod: string): void {
+    let set = this.podsByWorkflow.get(workflow);
+    if (!set) this.podsByWorkflow.set(workflow, (set = new Set()));
+    set.add(pod);
+  }
+
+  private collectAfterPod(req: PodRequest, pod: string, succeeded: boolean): void {
+    const gc = podGCOf(req.workflow.spec);
+    if (gc.strategy === "OnPodCompletion" || (gc.strategy === "OnPodSuccess" && succeeded)) this.deleteLater(pod, gc.delayMs);
+  }
+
+  private deleteLater(pod: string, delayMs: number): void {
+    if (delayMs <= 0) {
+      void this.deletePod(pod);
+      return;
+    }
+    const run = async () => {
+      this.gcTimers.delete(pod);
+      await this.deletePod(pod);
+    };
+    const timer = setTimeout(() => void run(), delayMs);
+    timer.unref();
+    this.gcTimers.set(pod, { timer, run });
+  }
+
+  private async deletePod(name: string): Promise<void> {
+    try {
+      await this.opts.cluster.delete({ apiVersion: "v1", kind: "Pod", namespace: this.namespace, name });
+    } catch {
+      // Best effort: a pod left behind is visible by its labels, and podGC can be run again.
+    }
+  }
+
+  /**
+   * The workflow finished: the OnWorkflowCompletion / OnWorkflowSuccess podGC strategies delete its
+   * Pods now (after deleteDelayDuration).
+   */
+  async completeWorkflow(workflow: { name: string; spec: Record<string, unknown> }, phase: string): Promise<void> {
+    const gc = podGCOf(workflow.spec);
+    const pods = [...(this.podsByWorkflow.get(workflow.name) ?? [])];
+    if (gc.strategy === "OnWorkflowCompletion" || (gc.strategy === "OnWorkflowSuccess" && phase === "Succeeded")) {
+      for (const p of pods) this.deleteLater(p, gc.delayMs);
+    }
+    this.podsByWorkflow.delete(workflow.name);
+  }
+
+  /** Deletes every Pod this executor created for the workflow (a Stop or Terminate of the whole run). */
+  async deleteWorkflowPods(workflow: string): Promise<void> {
+    await Promise.all([...(this.podsByWorkflow.get(workflow) ?? [])].map((p) => this.deletePod(p)));
+  }
+
+  /** Stops the shared watches; pod deletions still waiting for their delay are done now. */
+  async close(): Promise<void> {
+    const pending = [...this.gcTimers.values()];
+    this.gcTimers.clear();
+    for (const p of pending) clearTimeout(p.timer);
+    await Promise.all(pending.map((p) => p.run()));
+    for (const w of this.watches.values()) w.stop();
+    this.watches.clear();
+  }
+}
+
+/**
+ * The main container's log: followed from when it starts (lines go out live, the output section held
+ * back), or read once after it ends.
+ */
+class LogCollector {
+  private following: Promise<string | undefined> | undefined;
+  private readonly abort = new AbortController();
+  private partial = "";
+  private emitted = 0;
+  private holding = false;
+
+  constructor(
+    private readonly req: PodRequest,
+    private readonly follow: boolean,
+  ) {}
+
+  start(cluster: Cluster, namespace: string, pod: string, signal: AbortSignal): void {
+    if (!this.follow || this.following) return;
+    const sig = AbortSignal.any([signal, this.abort.signal]);
+    this.following = cluster
+      .logs({ namespace, name: pod, container: "main" }, { follow: true, signal: sig, onData: (chunk) => this.onChunk(chunk) })
+      .then(
+        (text) => text,
+        () => undefined,
+      );
+  }
+
+  private onChunk(chunk: string): void {
+    const parts = (this.partial + chunk).split("\n");
+    this.partial = parts.pop() ?? "";
+    for (const line of parts) {
+      if (!this.holding && line === OUTPUTS_MARKER && this.req.outputParameterFiles.length > 0) this.holding = true;
+      // The output section (and anything after it) is judged by splitLog once the log is complete.
+      if (this.holding) continue;
+      this.emitted++;
+      this.req.onLine("stdout", line);
+    }
+  }
+
+  /** The whole log once the container has ended: the followed text, else one read. */
+  async finish(cluster: Cluster, namespace: string, pod: string, signal: AbortSignal): Promise<string> {
+    const followed = this.following ? await this.following : undefined;
+    if (followed !== undefined) return followed;
+    return cluster.logs({ namespace, name: pod, container: "main" }, { signal }).catch(() => "");
+  }
+
+  /** Sends the user's lines not sent yet (all of them when the log was read at the end). */
+  flushUpTo(lines: string[]): void {
+    for (let i = this.emitted; i < lines.length; i++) this.req.onLine("stdout", lines[i]);
+    this.emitted = lines.length;
+  }
+
+  stop(): void {
+    this.abort.abort();
+  }
+}
