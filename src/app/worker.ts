@@ -27,6 +27,7 @@ export class Worker {
   private activeRuns = 0;
   private activeEvents = 0;
   private lastCount = 0;
+  private pressureUntil = 0;
   private stopped = true;
   private polling = false;
   private wakeRequested = false;
@@ -49,6 +50,14 @@ export class Worker {
     if (this.activeEvents >= (this.opts.maxEvents ?? 8) && this.activeRuns >= this.ctx.limits.maxRuns) return;
     if (this.polling) this.wakeRequested = true;
     else this.schedule(0);
+  }
+
+  /**
+   * Webhooks are arriving fast: until `until`, take one event at a time and start no run, so that
+   * acknowledging them (GitHub gives up on a delivery after 10 s) keeps the CPU it needs.
+   */
+  setPressure(until: number): void {
+    this.pressureUntil = Math.max(this.pressureUntil, until);
   }
 
   async stop(): Promise<void> {
@@ -74,12 +83,13 @@ export class Worker {
     try {
       // Events in flight are capped: under a burst the oldest finish first instead of all sharing
       // GitHub's request queue.
-      const room = (this.opts.maxEvents ?? 8) - this.activeEvents;
+      const pressed = Date.now() < this.pressureUntil;
+      const room = (pressed ? 1 : (this.opts.maxEvents ?? 8)) - this.activeEvents;
       if (room > 0) {
         const events = await this.ctx.store.claimJobs({ worker: this.ctx.workerId, limit: room, leaseMs: EVENT_JOB_LEASE_MS, kinds: ["event", "cron", "redeliver"] });
         for (const job of events) this.track(job);
       }
-      const free = this.ctx.limits.maxRuns - this.activeRuns;
+      const free = pressed ? 0 : this.ctx.limits.maxRuns - this.activeRuns;
       if (free > 0) {
         const runs = await this.ctx.store.claimJobs({
           worker: this.ctx.workerId,
@@ -99,7 +109,8 @@ export class Worker {
     } finally {
       this.polling = false;
     }
-    if (!this.stopped) this.schedule(this.wakeRequested ? 0 : (this.opts.pollMs ?? 1000));
+    const pressureLeft = this.pressureUntil - Date.now();
+    if (!this.stopped) this.schedule(this.wakeRequested ? 0 : pressureLeft > 0 ? Math.min(pressureLeft + 1, this.opts.pollMs ?? 1000) : (this.opts.pollMs ?? 1000));
   }
 
   private track(job: Job): void {
@@ -129,8 +140,13 @@ export class Worker {
       const final = err instanceof ConfigError || job.attempts >= MAX_ATTEMPTS;
       const delay = err instanceof ExternalError && err.retryAfterMs !== undefined ? err.retryAfterMs : Math.min(60_000, 1000 * 2 ** job.attempts);
       log.warn({ err: e, attempts: job.attempts, final }, "job failed");
-      await this.ctx.store.failJob(job.id, this.ctx.workerId, e.message, final ? undefined : new Date(this.ctx.now().getTime() + delay));
-      if (final && job.deliveryId) await this.ctx.store.markDelivery(job.deliveryId, "failed", e.message);
+      try {
+        await this.ctx.store.failJob(job.id, this.ctx.workerId, e.message, final ? undefined : new Date(this.ctx.now().getTime() + delay));
+        if (final && job.deliveryId) await this.ctx.store.markDelivery(job.deliveryId, "failed", e.message);
+      } catch (storeErr) {
+        // The job's lease runs out and another claim takes it again.
+        log.error({ err: storeErr }, "recording a failed job failed");
+      }
     }
   }
 }

@@ -61,6 +61,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     }
     if (path === WEBHOOK_PATH) {
       const started = performance.now();
+      work?.arrived(started);
       const event = String(req.headers["x-github-event"] ?? "unknown");
       res.on("finish", () => app.metrics.webhookAckSeconds.observe({ event }, (performance.now() - started) / 1000));
     }
@@ -111,8 +112,24 @@ function startWorkThread(env: NodeJS.ProcessEnv) {
   });
   // A wake per webhook would flood the thread under a burst: one pending at a time is enough.
   let wakePending = false;
+  // Arrivals in the current 100 ms window; past a rate of 100 a second the work thread is told to
+  // hold back (acknowledging comes first), at most once per window.
+  let windowStart = 0;
+  let arrivals = 0;
+  let told = false;
   return {
     ready,
+    arrived(now: number) {
+      if (now - windowStart > 100) {
+        windowStart = now;
+        arrivals = 0;
+        told = false;
+      }
+      if (++arrivals > 10 && !told) {
+        told = true;
+        thread.postMessage({ type: "pressure" });
+      }
+    },
     wake() {
       if (wakePending) return;
       wakePending = true;
