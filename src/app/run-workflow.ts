@@ -6,15 +6,15 @@ import { ConfigError } from "../core/errors.js";
 import { LocalArtifactRepository } from "../engine/artifacts/local-repository.js";
 import { cloneAt } from "../repo/git.js";
 import { LocalExecutor } from "../engine/executors/local.js";
-import { KubernetesExecutor } from "../engine/executors/kubernetes/executor.js";
-import { clusterFromKubeconfig } from "../cluster/registry.js";
-import { startSimulatedCluster } from "../simcluster/index.js";
+// The Kubernetes pieces (client, simulated cluster, S3 SDK) load only for `--executor kubernetes`:
+// importing them costs the CLI most of a second.
+import type { KubernetesExecutor } from "../engine/executors/kubernetes/executor.js";
 import type { Executor } from "../engine/executors/types.js";
 import { loadCatalog, type Catalog, type CatalogEntry } from "../engine/model/catalog.js";
 import { parseYamlDocuments } from "../engine/model/load.js";
 import { prepareWorkflow } from "../engine/model/prepare.js";
 import { notAppliedLocally } from "../engine/model/k8s-only.js";
-import { NEEDS, reachableTemplates } from "../engine/model/reachable.js";
+import { missingFor, reachableTemplates } from "../engine/model/reachable.js";
 import type { NodeStatus, WorkflowManifest, WorkflowSpec } from "../engine/model/types.js";
 import { MemoStore } from "../engine/runtime/memo.js";
 import { WorkflowRun } from "../engine/runtime/operator.js";
@@ -30,16 +30,27 @@ export interface PodExecutorChoice {
   context?: string;
   /** Default `default`. */
   namespace?: string;
+  /** Argo's artifactRepository (s3) and the Tiphys image, for steps with artifacts; a simulated cluster gets a simulated S3. */
+  artifactRepository?: string;
 }
 
 /** The Kubernetes executor for a run, and what to do once the run is over (Pod GC, stop a simulation). */
 async function startPodExecutor(choice: PodExecutorChoice): Promise<{ executor: KubernetesExecutor; close(wf: { name: string; spec: Record<string, unknown> }, phase: string | undefined): Promise<void> }> {
   const namespace = choice.namespace ?? "default";
+  const [{ KubernetesExecutor }, { clusterFromKubeconfig }, { startSimulatedCluster }, { readPodArtifactRepository, startSimulatedPodArtifacts }] = await Promise.all([
+    import("../engine/executors/kubernetes/executor.js"),
+    import("../cluster/registry.js"),
+    import("../simcluster/index.js"),
+    import("./pod-artifacts.js"),
+  ]);
+  const artifacts = choice.artifactRepository ? readPodArtifactRepository(choice.artifactRepository) : undefined;
   const sim = choice.simulated ? await startSimulatedCluster({ port: 0, kubelet: { mode: "process" }, namespaces: namespace === "default" ? [] : [namespace] }) : undefined;
+  const simS3 = sim ? await startSimulatedPodArtifacts().catch(async (err: unknown) => { await sim.close(); throw err; }) : undefined;
   try {
     const cluster = clusterFromKubeconfig(sim ? { text: sim.kubeconfig() } : { file: choice.kubeconfig, context: choice.context });
     const warnings = sim ? [`executor kubernetes on a SIMULATED cluster (${sim.url}): Pods run as local processes; this is not a real cluster`] : [];
-    const executor = new KubernetesExecutor({ cluster, namespace, warnings });
+    if (simS3) warnings.push(`artifacts go to a SIMULATED S3 (${simS3.s3.endpoint}, bucket ${simS3.options.s3.bucket}), gone when the command ends`);
+    const executor = new KubernetesExecutor({ cluster, namespace, warnings, artifacts: artifacts ?? simS3?.options });
     return {
       executor,
       async close(wf, phase) {
@@ -48,11 +59,13 @@ async function startPodExecutor(choice: PodExecutorChoice): Promise<{ executor: 
           await executor.close();
         } finally {
           await sim?.close();
+          await simS3?.s3.close();
         }
       },
     };
   } catch (err) {
     await sim?.close();
+    await simS3?.s3.close();
     throw err;
   }
 }
@@ -131,6 +144,8 @@ function buildRun(opts: {
   autoResume?: ReadonlySet<string>;
 }): WorkflowRun {
   const executor = opts.executor ?? newExecutor(opts.journal.dir);
+  // Resource templates act on the cluster the Pods go to.
+  const pods = executor.name === "kubernetes" ? (executor as KubernetesExecutor) : undefined;
   return new WorkflowRun({
     workflow: opts.workflow,
     catalog: opts.catalog,
@@ -144,17 +159,19 @@ function buildRun(opts: {
     createdAt: opts.createdAt,
     logsDir: opts.journal.logsDir,
     autoResume: opts.autoResume,
+    cluster: pods?.cluster,
+    clusterNamespace: pods?.namespace,
   });
 }
 
 /**
  * A local run refuses, before anything runs, a workflow that can reach a template it cannot execute
- * (resource, plugin, data), naming what is missing; `tiphys lint` accepts them.
+ * (resource without a cluster, plugin, data), naming what is missing; `tiphys lint` accepts them.
  */
-function refuseUnrunnable(workflow: WorkflowManifest, catalog: Catalog, file: string): void {
-  const blocked = reachableTemplates(workflow, catalog).filter((r) => r.type !== undefined && NEEDS[r.type] !== undefined);
+function refuseUnrunnable(workflow: WorkflowManifest, catalog: Catalog, file: string, caps: { cluster?: boolean } = {}): void {
+  const blocked = reachableTemplates(workflow, catalog).filter((r) => r.type !== undefined && missingFor(r.type, caps) !== undefined);
   if (blocked.length === 0) return;
-  const lines = blocked.map((b) => `template "${b.label}" is a ${b.type} template: it needs ${NEEDS[b.type!]}`);
+  const lines = blocked.map((b) => `template "${b.label}" is a ${b.type} template: it needs ${missingFor(b.type!, caps)}`);
   throw new ConfigError(`${file}: \`tiphys run\` cannot run this workflow locally`, lines.map((message) => ({ message, severity: "error" as const })));
 }
 
@@ -176,7 +193,7 @@ export async function startRun(input: StartRunInput): Promise<StartedRun> {
       throw new ConfigError(`--entrypoint "${input.entrypoint}": no template of that name (templates: ${names.join(", ") || "none"})`);
     }
   }
-  refuseUnrunnable(workflow, loaded.catalog, input.file);
+  refuseUnrunnable(workflow, loaded.catalog, input.file, { cluster: input.kubernetes !== undefined });
   workflow.metadata.name = workflow.metadata.name ?? generateName(workflow.metadata.generateName ?? "workflow-");
   const uid = randomUUID();
   const createdAt = new Date();

@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import { Option } from "commander";
 import pc from "picocolors";
-import { runLocalMode } from "../app/local-mode.js";
 import { defaultDataDir } from "../app/run-workflow.js";
 import { TerminalReporter } from "./terminal-reporter.js";
 
@@ -31,6 +30,8 @@ export function addLocalCommand(program: Command, setExit: (code: number) => voi
     .action(async (flags: { event: "push" | "pull_request"; ref?: string; base?: string; repo: string; dataDir?: string; full?: boolean }) => {
       const out = process.stdout;
       out.write(pc.dim("tiphys local: the App's pipeline on this checkout; nothing is sent to GitHub\n"));
+      // Loaded here: the store and Probot's logger are not needed by the other commands.
+      const { runLocalMode } = await import("../app/local-mode.js");
       const result = await runLocalMode({
         repoDir: flags.repo,
         event: flags.event,

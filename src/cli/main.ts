@@ -44,16 +44,20 @@ interface RunFlags {
   kubeconfig?: string;
   context?: string;
   namespace?: string;
+  artifactRepository?: string;
 }
 
 /** `--executor kubernetes` and its cluster flags; the cluster flags alone are a mistake worth saying. */
-function podExecutorOf(flags: RunFlags): { simulated?: boolean; kubeconfig?: string; context?: string; namespace?: string } | undefined {
+function podExecutorOf(flags: RunFlags): { simulated?: boolean; kubeconfig?: string; context?: string; namespace?: string; artifactRepository?: string } | undefined {
   if (flags.executor !== "kubernetes") {
-    if (flags.cluster || flags.kubeconfig || flags.context || flags.namespace) throw new ConfigError("--cluster, --kubeconfig, --context and --namespace need --executor kubernetes");
+    if (flags.cluster || flags.kubeconfig || flags.context || flags.namespace || flags.artifactRepository) {
+      throw new ConfigError("--cluster, --kubeconfig, --context, --namespace and --artifact-repository need --executor kubernetes");
+    }
     return undefined;
   }
   if (flags.cluster && (flags.kubeconfig || flags.context)) throw new ConfigError("--cluster simulated and --kubeconfig/--context exclude each other");
-  return { simulated: flags.cluster === "simulated", kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace };
+  if (flags.cluster && flags.artifactRepository) throw new ConfigError("--cluster simulated keeps artifacts in a simulated S3; --artifact-repository is for a real cluster");
+  return { simulated: flags.cluster === "simulated", kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace, artifactRepository: flags.artifactRepository };
 }
 
 /** Prints the final state and returns the exit code (0 Succeeded, 1 Failed/Error). */
@@ -155,6 +159,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option("--kubeconfig <file>", "with --executor kubernetes: the cluster's kubeconfig (default: $KUBECONFIG or ~/.kube/config)")
     .option("--context <name>", "with --executor kubernetes: the kubeconfig context")
     .option("--namespace <ns>", "with --executor kubernetes: namespace of the Pods (default \"default\")")
+    .option("--artifact-repository <file>", "with --executor kubernetes: Argo's artifactRepository (s3) and tiphysImage, for steps with artifacts")
     .addOption(outputOption())
     .addOption(dataDirOption())
     .action(async (file: string, flags: RunFlags) => {
@@ -173,6 +178,27 @@ export function buildProgram(setExit: (code: number) => void): Command {
       });
       (flags.output === "json" ? process.stderr : process.stdout).write(pc.dim(`run ${started.run.name}\n`));
       setExit(await drive(started, flags.output));
+    });
+
+  // Run by the kubernetes executor's artifact containers inside a step's Pod (not for people).
+  const artifact = program.command("artifact", { hidden: true }).description("move a Pod's artifacts to and from the S3 repository (inside a Pod)");
+  artifact.command("load").action(async () => {
+    try {
+      const { loadPodArtifacts } = await import("../app/pod-artifacts.js");
+      await loadPodArtifacts();
+      setExit(EXIT.ok);
+    } catch (err) {
+      process.stderr.write(`${(err as Error).message}\n`);
+      setExit(EXIT.failed);
+    }
+  });
+  artifact
+    .command("save")
+    .requiredOption("--done-file <file>", "written by the main container when its command is over")
+    .action(async (flags: { doneFile: string }) => {
+      const { savePodArtifacts } = await import("../app/pod-artifacts.js");
+      await savePodArtifacts({ doneFile: flags.doneFile });
+      setExit(EXIT.ok);
     });
 
   program

@@ -305,7 +305,7 @@ describe("container and script steps as Pods", () => {
     await ex.close();
   });
 
-  test("a step with artifacts is an Error saying artifacts are not supported yet, before any Pod", async () => {
+  test("a step with artifacts, without an artifact repository, is an Error saying how to give one, before any Pod", async () => {
     const wfName = name("arts");
     const ex = executor();
     const r = await runLocal(
@@ -323,7 +323,7 @@ describe("container and script steps as Pods", () => {
       { executor: ex },
     );
     expect(r.status.phase).toBe("Error");
-    expect(r.node(wfName).message).toMatch(/artifacts are not supported by the kubernetes executor yet \(outputs\.artifacts\.out\)/);
+    expect(r.node(wfName).message).toMatch(/no artifact repository is configured for the kubernetes executor \(outputs\.artifacts\.out\): give --artifact-repository FILE/);
     expect(await podsOf(wfName)).toEqual([]);
     await ex.close();
   });

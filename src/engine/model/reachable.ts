@@ -59,3 +59,15 @@ export const NEEDS: Partial<Record<TemplateType, string>> = {
   plugin: "executor plugins, which a local run does not have",
   data: "an artifact repository with a bucket to list, which a local run does not have",
 };
+
+/** What a run has besides local processes. */
+export interface RunCapabilities {
+  /** A Kubernetes cluster (`--executor kubernetes`): resource templates can run. */
+  cluster?: boolean;
+}
+
+/** What a run with these capabilities lacks to execute a template of this type, or undefined. */
+export function missingFor(type: TemplateType, caps: RunCapabilities = {}): string | undefined {
+  if (type === "resource" && caps.cluster) return undefined;
+  return NEEDS[type];
+}

@@ -2,6 +2,7 @@ import type { TemplateType } from "../model/types.js";
 import { executeSteps, type NodeContext } from "./composite.js";
 import { executeDag } from "./dag-exec.js";
 import { executeHttp, executePod, executeSuspend } from "./leaf.js";
+import { executeResource } from "./resource/execute.js";
 
 /**
  * Runs a node by its template type. Types that need what a local run lacks (a cluster, executor
@@ -30,7 +31,7 @@ export async function runByType(ctx: NodeContext, type: TemplateType): Promise<v
       await executeHttp(ctx);
       break;
     case "resource":
-      run.updateNode(node, { phase: "Error", message: "resource templates need a Kubernetes cluster; `tiphys run` has none configured yet" });
+      await executeResource(ctx);
       break;
     case "plugin":
       run.updateNode(node, { phase: "Error", message: `executor plugin "${Object.keys(t.plugin ?? {})[0] ?? ""}" is not available: \`tiphys run\` has no executor plugins configured` });

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { ConfigError } from "../../core/errors.js";
+import type { Cluster } from "../../core/ports/cluster.js";
 import type { ArtifactRepository } from "../artifacts/repository.js";
 import type { Executor } from "../executors/types.js";
 import type { Catalog, TemplateScope } from "../model/catalog.js";
@@ -51,6 +52,10 @@ export interface WorkflowRunOptions {
   autoResume?: ReadonlySet<string>;
   /** Mutexes and semaphores; by default those of this process, shared by every run in it. */
   locks?: SyncLocks;
+  /** The cluster `resource` templates act on; without one they end as Error. */
+  cluster?: Cluster;
+  /** Namespace of namespaced objects that name none; default the workflow's (`workflow.namespace`). */
+  clusterNamespace?: string;
 }
 
 /**

@@ -4,13 +4,18 @@
  * container ends, its log (followed while it runs, or read once) gives the live lines, `result` and
  * the output parameters (wrapper.ts). Per node: one create and one log read.
  *
+ * Artifacts (artifact-plan.ts): an init container loads the inputs and a `wait` container stores the
+ * outputs in the S3 repository, both from the Tiphys image; the `wait` container's log says what it
+ * stored (one more log read per node with output artifacts).
+ *
  * Differences from Argo, on purpose for now: `result` is the main container's log, which is stdout
- * and stderr together (Argo's is stdout only); artifacts are not supported (the engine refuses them);
- * podGC's labelSelector is not applied.
+ * and stderr together (Argo's is stdout only); podGC's labelSelector is not applied.
  */
+import { ConfigError } from "../../../core/errors.js";
 import type { Cluster, KubeObject } from "../../../core/ports/cluster.js";
 import { parseDuration } from "../../model/durations.js";
-import { RESULT_LIMIT_BYTES, type Executor, type PodRequest, type PodResult, type ProcessResult, type Sandbox } from "../types.js";
+import { RESULT_LIMIT_BYTES, type Executor, type PodRequest, type ProcessResult, type Sandbox } from "../types.js";
+import { ArtifactPlanError, INIT_CONTAINER, parseSaveReport, planArtifacts, WAIT_CONTAINER, type ArtifactPlan, type ArtifactPodRequest, type ArtifactPodResult, type PodArtifactsOptions } from "./artifact-plan.js";
 import { buildPod, PodSpecError } from "./pod-spec.js";
 import { viewPod, type PodView } from "./pod-status.js";
 import { PodWatch } from "./pod-watch.js";
@@ -27,6 +32,8 @@ export interface KubernetesExecutorOptions {
   followLogs?: boolean;
   /** Shown once per run (e.g. that the cluster is a simulation). */
   warnings?: string[];
+  /** The artifact repository for the Pods; without it a step with artifacts is an Error saying so. */
+  artifacts?: PodArtifactsOptions;
 }
 
 interface Outcome {
@@ -52,6 +59,7 @@ export class KubernetesExecutor implements Executor {
   /** Pods of each workflow, for Stop and the OnWorkflow* podGC strategies. */
   private readonly podsByWorkflow = new Map<string, Set<string>>();
   private readonly gcTimers = new Map<string, { timer: NodeJS.Timeout; run: () => Promise<void> }>();
+  private secretsReady: Promise<void> | undefined;
 
   constructor(private readonly opts: KubernetesExecutorOptions) {
     this.namespace = opts.namespace ?? "default";
@@ -79,14 +87,55 @@ export class KubernetesExecutor implements Executor {
     return w;
   }
 
-  async runPod(req: PodRequest, signal: AbortSignal): Promise<PodResult> {
+  /** The node's artifact plan; a string says why the Pod cannot be made. */
+  private planFor(req: ArtifactPodRequest): ArtifactPlan | string | undefined {
+    const arts = req.artifacts;
+    if (!arts || arts.inputs.length + arts.outputs.length === 0) return undefined;
+    if (!this.opts.artifacts) {
+      const names = [...arts.inputs.map((a) => `inputs.artifacts.${a.name}`), ...arts.outputs.map((a) => `outputs.artifacts.${a.name}`)];
+      return `no artifact repository is configured for the kubernetes executor (${names.join(", ")}): give --artifact-repository FILE, or use --cluster simulated`;
+    }
+    try {
+      return planArtifacts(arts, req.podName, this.opts.artifacts);
+    } catch (err) {
+      if (err instanceof ArtifactPlanError || err instanceof ConfigError) return (err as Error).message;
+      throw err;
+    }
+  }
+
+  /** Creates the Secrets the artifact containers read (once; one that exists already is kept). */
+  private ensureSecrets(): Promise<void> {
+    this.secretsReady ??= (async () => {
+      for (const s of this.opts.artifacts?.secrets ?? []) {
+        const data = Object.fromEntries(Object.entries(s.stringData).map(([k, v]) => [k, Buffer.from(v).toString("base64")]));
+        try {
+          await this.opts.cluster.create({ apiVersion: "v1", kind: "Secret", metadata: { name: s.name, namespace: this.namespace, labels: { "app.kubernetes.io/managed-by": "tiphys" } }, type: "Opaque", data });
+        } catch (err) {
+          if ((err as { status?: number }).status !== 409) throw err;
+        }
+      }
+    })();
+    this.secretsReady.catch(() => (this.secretsReady = undefined));
+    return this.secretsReady;
+  }
+
+  async runPod(req: ArtifactPodRequest, signal: AbortSignal): Promise<ArtifactPodResult> {
     const ns = this.namespace;
     let pod: KubeObject;
+    const plan = this.planFor(req);
+    if (typeof plan === "string") return { exitCode: null, startError: plan, outputsParameters: {} };
     try {
-      pod = buildPod({ req, namespace: ns, workflowPodSpecPatch: req.workflow.spec.podSpecPatch as string | undefined });
+      pod = buildPod({ req, namespace: ns, workflowPodSpecPatch: req.workflow.spec.podSpecPatch as string | undefined, artifacts: plan && this.opts.artifacts ? { plan, opts: this.opts.artifacts } : undefined });
     } catch (err) {
       if (err instanceof PodSpecError) return { exitCode: null, startError: err.message, outputsParameters: {} };
       throw err;
+    }
+    if (plan) {
+      try {
+        await this.ensureSecrets();
+      } catch (err) {
+        return { exitCode: null, startError: `creating the artifact repository's secret in namespace ${ns}: ${(err as Error).message}`, outputsParameters: {} };
+      }
     }
     const watch = this.watchFor(ns);
     try {
@@ -99,8 +148,10 @@ export class KubernetesExecutor implements Executor {
     let settle!: (o: Outcome) => void;
     const outcome = new Promise<Outcome>((r) => (settle = r));
     let started = false;
+    let last: KubeObject | undefined;
     const unobserve = watch.observe(name, (p) => {
       if (!p) return settle({ view: { kind: "deleted" } });
+      last = p;
       const view = viewPod(p);
       if (view.kind === "started" || view.kind === "done") {
         if (!started) {
@@ -134,10 +185,17 @@ export class KubernetesExecutor implements Executor {
         return { exitCode: null, startError: view.reason, outputsParameters: {} };
       }
       if (view.kind !== "done") throw new Error(`pod ${name}: unexpected state ${view.kind}`);
+      const loadFailure = plan && last ? initFailure(last) : undefined;
+      if (loadFailure !== undefined) {
+        logs.stop();
+        this.collectAfterPod(req, name, false);
+        return { exitCode: null, startError: loadFailure, outputsParameters: {} };
+      }
       const text = await logs.finish(this.opts.cluster, ns, name, signal);
       const split = splitLog(text, req.outputParameterFiles);
       logs.flushUpTo(split.lines);
-      const result: PodResult = { exitCode: view.exitCode, outputsParameters: split.params, podIP: view.podIP };
+      const result: ArtifactPodResult = { exitCode: view.exitCode, outputsParameters: split.params, podIP: view.podIP };
+      if (plan && plan.outputs.length > 0) Object.assign(result, await this.savedOutputs(name, signal));
       if (view.exitCode === null) result.message = view.message;
       else if (view.exitCode !== 0 && view.message) result.message = view.message;
       if (req.captureResult) {
@@ -150,6 +208,17 @@ export class KubernetesExecutor implements Executor {
       unobserve();
       signal.removeEventListener("abort", onAbort);
     }
+  }
+
+  /** What the `wait` container stored, from its log. */
+  private async savedOutputs(pod: string, signal: AbortSignal): Promise<Pick<ArtifactPodResult, "outputArtifacts" | "artifactError">> {
+    const log = await this.opts.cluster.logs({ namespace: this.namespace, name: pod, container: WAIT_CONTAINER }, { signal }).catch(() => "");
+    const report = parseSaveReport(log);
+    if (!report) {
+      const tail = log.trim().split("\n").slice(-5).join("\n");
+      return { artifactError: `failed to save outputs: the ${WAIT_CONTAINER} container reported nothing${tail ? `: ${tail}` : ""}` };
+    }
+    return { outputArtifacts: report.saved, ...(report.errors.length > 0 ? { artifactError: report.errors.join("; ") } : {}) };
   }
 
   private track(workflow: string, pod: string): void {
@@ -212,6 +281,15 @@ export class KubernetesExecutor implements Executor {
     for (const w of this.watches.values()) w.stop();
     this.watches.clear();
   }
+}
+
+/** The artifact loader's failure message, when it failed (the pod then never ran its main container). */
+function initFailure(pod: KubeObject): string | undefined {
+  const st = (pod.status ?? {}) as { initContainerStatuses?: Array<{ name: string; state?: { terminated?: { exitCode?: number; message?: string } } }> };
+  const term = st.initContainerStatuses?.find((c) => c.name === INIT_CONTAINER)?.state?.terminated;
+  if (!term || term.exitCode === 0) return undefined;
+  const lines = (term.message ?? "").trim().split("\n").filter((l) => l.trim() !== "");
+  return lines.length > 0 ? lines[lines.length - 1] : `the artifact loader exited with code ${term.exitCode}`;
 }
 
 /**

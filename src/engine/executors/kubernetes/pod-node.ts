@@ -7,10 +7,12 @@ import { createWriteStream, type WriteStream } from "node:fs";
 import { join } from "node:path";
 import { evaluateExpr } from "../../expr/expr-lang.js";
 import { parseDuration } from "../../model/durations.js";
-import type { Outputs, Parameter, Template } from "../../model/types.js";
+import type { Artifact, Outputs, Parameter, Template } from "../../model/types.js";
 import type { NodeContext } from "../../runtime/composite.js";
-import { substituteString } from "../../runtime/substitute.js";
-import type { PodRequest, PodResult } from "../types.js";
+import { resolveArtifactRef } from "../../runtime/outputs.js";
+import { NodeInputError } from "../../runtime/scope.js";
+import { substituteObject, substituteString } from "../../runtime/substitute.js";
+import type { ArtifactPodRequest, ArtifactPodResult, PodArtifactsRequest } from "./artifact-plan.js";
 
 function deadlineOf(t: Template): number | undefined {
   const a = t.activeDeadlineSeconds !== undefined ? Number(t.activeDeadlineSeconds) * 1000 : undefined;
@@ -24,20 +26,49 @@ function deadlineOf(t: Template): number | undefined {
 function unsupported(ctx: NodeContext): string | undefined {
   const t = ctx.template;
   if (t.containerSet) return "containerSet templates are not supported by the kubernetes executor yet";
-  const inArts = (ctx.node.inputs?.artifacts ?? t.inputs?.artifacts ?? []).filter((a) => !a.optional || a.from);
-  const outArts = (t.outputs?.artifacts ?? []).filter((a) => a.path);
-  if (inArts.length + outArts.length > 0) {
-    const names = [...inArts.map((a) => `inputs.artifacts.${a.name}`), ...outArts.map((a) => `outputs.artifacts.${a.name}`)];
-    return `artifacts are not supported by the kubernetes executor yet (${names.join(", ")}); run this workflow with the local executor`;
-  }
   return undefined;
+}
+
+function parseArtifactJson(text: string): Artifact | undefined {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === "object" ? (v as Artifact) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The node's artifacts with their sources resolved, as the local path resolves them (leaf.ts
+ * loadInputArtifacts): `from` gives the stored location; an optional one that cannot be resolved is
+ * left out.
+ */
+function artifactsOf(ctx: NodeContext): PodArtifactsRequest {
+  const inputs: Artifact[] = [];
+  for (const a of ctx.node.inputs?.artifacts ?? []) {
+    let art: Artifact;
+    if (a.from) {
+      const src = resolveArtifactRef(a.from, ctx.vars) ?? parseArtifactJson(a.from);
+      if (!src) {
+        if (a.optional) continue;
+        throw new NodeInputError(`Unable to resolve: ${a.from} (inputs.artifacts.${a.name})`);
+      }
+      art = { ...src, name: a.name, path: a.path, mode: a.mode ?? src.mode, subPath: a.subPath ?? src.subPath, optional: a.optional };
+    } else {
+      art = substituteObject(a, ctx.vars);
+    }
+    if (!a.path) throw new NodeInputError(`inputs.artifacts.${a.name}.path is required`);
+    inputs.push(art);
+  }
+  const outputs = (ctx.template.outputs?.artifacts ?? []).filter((a) => a.path);
+  return { inputs, outputs, workflowVars: ctx.run.globals };
 }
 
 function trimOne(text: string): string {
   return text.endsWith("\n") ? text.slice(0, -1) : text;
 }
 
-function outputsOf(ctx: NodeContext, res: PodResult): Outputs {
+function outputsOf(ctx: NodeContext, res: ArtifactPodResult): Outputs {
   const outputs: Outputs = {};
   if (ctx.inv.captureResult && res.result !== undefined) outputs.result = trimOne(res.result);
   if (res.exitCode !== null) outputs.exitCode = String(res.exitCode);
@@ -53,6 +84,7 @@ function outputsOf(ctx: NodeContext, res: PodResult): Outputs {
     params.push(p.globalName ? { name: p.name, value, globalName: p.globalName } : { name: p.name, value });
   }
   if (params.length) outputs.parameters = params;
+  if (res.outputArtifacts?.length) outputs.artifacts = res.outputArtifacts;
   return outputs;
 }
 
@@ -67,7 +99,7 @@ function workflowPatch(ctx: NodeContext): string | undefined {
   }
 }
 
-export async function executePodNode(ctx: NodeContext, runPod: (req: PodRequest, signal: AbortSignal) => Promise<PodResult>): Promise<void> {
+export async function executePodNode(ctx: NodeContext, runPod: (req: ArtifactPodRequest, signal: AbortSignal) => Promise<ArtifactPodResult>): Promise<void> {
   const { run, node, template: t } = ctx;
   const signal = ctx.inv.isExitHandler ? run.terminateController.signal : run.stopController.signal;
   const release = await run.podLimiter.acquire();
@@ -99,6 +131,7 @@ export async function executePodNode(ctx: NodeContext, runPod: (req: PodRequest,
         template: t,
         outputParameterFiles: (t.outputs?.parameters ?? []).filter((p) => p.valueFrom?.path).map((p) => ({ name: p.name, path: p.valueFrom!.path! })),
         captureResult: ctx.inv.captureResult === true,
+        artifacts: artifactsOf(ctx),
         onLine: (stream, line) => {
           if (run.opts.logsDir) {
             if (!log) {
@@ -132,6 +165,11 @@ export async function executePodNode(ctx: NodeContext, runPod: (req: PodRequest,
       return;
     }
     const code = res.exitCode;
+    // Argo: a step whose command succeeded but whose outputs could not be stored is an Error.
+    if (code === 0 && res.artifactError) {
+      run.updateNode(node, { phase: "Error", message: res.artifactError, outputs });
+      return;
+    }
     if (code === 0) run.updateNode(node, { phase: "Succeeded", outputs });
     else run.updateNode(node, { phase: "Failed", message: code === null ? (res.message ?? "pod failed") : `Error (exit code ${code})`, outputs });
   } catch (err) {

@@ -7,6 +7,7 @@ import { parse as parseYaml } from "yaml";
 import type { KubeObject } from "../../../core/ports/cluster.js";
 import type { Container, Template } from "../../model/types.js";
 import type { PodRequest } from "../types.js";
+import { ARTIFACT_VOLUME, DONE_FILE, initContainerOf, waitContainerOf, type ArtifactPlan, type PodArtifactsOptions } from "./artifact-plan.js";
 import { escapeKubeVars, wrapCommand } from "./wrapper.js";
 
 export const WORKFLOW_LABEL = "tiphys.io/workflow";
@@ -56,14 +57,16 @@ export class PodSpecError extends Error {
 }
 
 /** The main container: the template's container or script, its command wrapped to report outputs. */
-function mainContainer(req: PodRequest): Obj {
+function mainContainer(req: PodRequest, plan: ArtifactPlan | undefined): Obj {
   const t = req.template;
   const src = t.script ?? t.container;
   if (!src) throw new PodSpecError("the kubernetes executor runs container and script templates (containerSet is not supported yet)");
   const c = k8sContainer(src, "main");
+  if (plan) c.volumeMounts = [...((c.volumeMounts as Obj[] | undefined) ?? []), ...plan.mainMounts];
   const command = src.command ?? [];
   const args = src.args ?? [];
-  const needsWrap = t.script !== undefined || req.outputParameterFiles.length > 0;
+  const doneFile = plan && plan.outputs.length > 0 ? DONE_FILE : undefined;
+  const needsWrap = t.script !== undefined || req.outputParameterFiles.length > 0 || doneFile !== undefined;
   if (!needsWrap) return c;
   if (command.length === 0) {
     throw new PodSpecError(`container "main" (image ${src.image ?? "none"}) has no command: Tiphys needs one to collect its outputs; give the container a command`);
@@ -72,7 +75,7 @@ function mainContainer(req: PodRequest): Obj {
   const argv = [...command, ...args, ...(scriptPath ? [scriptPath] : [])];
   const env = [...((c.env as Obj[] | undefined) ?? [])];
   if (t.script) env.push({ name: "TIPHYS_SCRIPT", value: escapeKubeVars(t.script.source) });
-  const wrapped: Obj = { ...c, command: wrapCommand({ argv, files: req.outputParameterFiles, scriptPath }) };
+  const wrapped: Obj = { ...c, command: wrapCommand({ argv, files: req.outputParameterFiles, scriptPath, doneFile }) };
   delete wrapped.args;
   if (env.length > 0) wrapped.env = env;
   return wrapped;
@@ -121,10 +124,12 @@ export interface BuildPodInput {
   namespace: string;
   /** The workflow's podSpecPatch, already substituted (the template's is, by the engine). */
   workflowPodSpecPatch?: string;
+  /** The node's artifacts (artifact-plan.ts): an init container, a `wait` container, a shared emptyDir. */
+  artifacts?: { plan: ArtifactPlan; opts: PodArtifactsOptions };
 }
 
 /** The Pod for a node. Throws PodSpecError for what cannot make a valid pod. */
-export function buildPod({ req, namespace, workflowPodSpecPatch }: BuildPodInput): KubeObject {
+export function buildPod({ req, namespace, workflowPodSpecPatch, artifacts }: BuildPodInput): KubeObject {
   const t = req.template as Template & Obj;
   const wf = req.workflow.spec;
   const podMetadata = isObj(wf.podMetadata) ? wf.podMetadata : {};
@@ -148,14 +153,20 @@ export function buildPod({ req, namespace, workflowPodSpecPatch }: BuildPodInput
     if (v !== undefined) spec[sf] = v;
   }
   const volumes = [...((wf.volumes as Obj[] | undefined) ?? []), ...((t.volumes as Obj[] | undefined) ?? [])];
+  if (artifacts) volumes.push({ name: ARTIFACT_VOLUME, emptyDir: {} });
   if (volumes.length > 0) spec.volumes = volumes;
   const deadline = t.activeDeadlineSeconds;
   if (deadline !== undefined && Number.isFinite(Number(deadline))) spec.activeDeadlineSeconds = Number(deadline);
-  spec.containers = [mainContainer(req)];
+  spec.containers = [mainContainer(req, artifacts?.plan)];
+  const wait = artifacts && waitContainerOf(artifacts.plan, artifacts.opts);
+  if (wait) spec.containers = [...(spec.containers as Obj[]), wait];
   // Sidecars are native sidecars (init containers that keep running): the pod completes when main
   // does, as Argo's wait container makes it by killing them.
   const sidecars = ((t.sidecars as Container[] | undefined) ?? []).map((s, i) => ({ ...k8sContainer(s, s.name ?? `sidecar-${i}`), restartPolicy: "Always" }));
   const inits = ((t.initContainers as Container[] | undefined) ?? []).map((s, i) => k8sContainer(s, s.name ?? `init-${i}`));
+  // The artifact loader comes first, as Argo's init container does.
+  const load = artifacts && initContainerOf(artifacts.plan, artifacts.opts);
+  if (load) inits.unshift(load);
   if (inits.length + sidecars.length > 0) spec.initContainers = [...inits, ...sidecars];
   let finalSpec: Obj = spec;
   if (workflowPodSpecPatch) finalSpec = mergePatch(finalSpec, parsePatch(workflowPodSpecPatch, "spec.podSpecPatch")) as Obj;

@@ -32,6 +32,8 @@ export interface WrapInput {
   files: Array<{ name: string; path: string }>;
   /** A script template: its source comes in `$TIPHYS_SCRIPT` and is written here first. */
   scriptPath?: string;
+  /** Where the exit code is written once the command is over (the `wait` container waits for it). */
+  doneFile?: string;
 }
 
 /** The main container's new command: `/bin/sh -c <script> tiphys <argv...>`. */
@@ -41,6 +43,7 @@ export function wrapCommand(input: WrapInput): string[] {
   // stderr joins stdout: the pod log has both anyway, and on one pipe the output section printed
   // after the command cannot overtake the command's own stderr lines.
   parts.push(`"$@" 2>&1`, "rc=$?");
+  if (input.doneFile) parts.push(`printf '%s\\n' "$rc" > ${shQuote(input.doneFile)}`);
   if (input.files.length > 0) {
     parts.push(`printf '%s\\n' ${OUTPUTS_MARKER}`);
     for (const f of input.files) {
