@@ -55,7 +55,7 @@ export function reachableTemplates(wf: WorkflowManifest, catalog: Catalog): Reac
 
 /** What a local run cannot execute, by template type, and what it would need. */
 export const NEEDS: Partial<Record<TemplateType, string>> = {
-  resource: "a Kubernetes cluster (resource templates create, patch or delete cluster objects)",
+  resource: "a Kubernetes cluster (resource templates create, patch or delete cluster objects): run it with `--executor kubernetes --cluster simulated` or `--kubeconfig FILE`",
   plugin: "executor plugins, which a local run does not have",
   data: "an artifact repository with a bucket to list, which a local run does not have",
 };

@@ -89,7 +89,7 @@ function checkResource(ctx: DocContext, t: Template, r: Record<string, unknown>,
       );
     }
   }
-  ctx.report.warn(path, "resource templates need a cluster: `tiphys run` refuses them until one is configured");
+  ctx.report.warn(path, "resource templates need a cluster: run with `--executor kubernetes` (`--cluster simulated` or `--kubeconfig FILE`)");
 }
 
 function checkContainerSet(ctx: DocContext, t: Template, cs: Record<string, unknown>, path: PathSeg[]): void {

@@ -195,7 +195,7 @@ describe("cluster-only templates", () => {
     );
     expect(r.errors).toEqual([]);
     expect(r.warnings.map((w) => w.message)).toEqual([
-      "resource templates need a cluster: `tiphys run` refuses them until one is configured",
+      "resource templates need a cluster: run with `--executor kubernetes` (`--cluster simulated` or `--kubeconfig FILE`)",
       "plugin templates need an executor plugin: `tiphys run` refuses them until one is configured",
     ]);
   });
