@@ -13,6 +13,7 @@ import { ConfigError } from "../core/errors.js";
 import { RESULT_MARKER, type ArtifactTransfer, type PodArtifactsOptions, type PodS3Repository, type SaveReport } from "../engine/executors/kubernetes/artifact-plan.js";
 import { parseYamlDocuments } from "../engine/model/load.js";
 import { cloneAt } from "../repo/git.js";
+import { SIMULATED_TIPHYS_IMAGE } from "../simcluster/kubelet/types.js";
 import { effectiveKeyFormat, type ArtifactRepositoryConfig } from "../s3/config.js";
 import { keyVariables, renderKeyFormat } from "../s3/key-format.js";
 import { S3ArtifactRepository } from "../s3/s3-repository.js";
@@ -53,7 +54,9 @@ export async function startSimulatedPodArtifacts(): Promise<{ s3: SimulatedS3; o
       },
       secrets: [{ name: SIMULATED_SECRET, stringData: { accesskey: accessKey, secretkey: secretKey } }],
       renderKeyPrefix: renderer(keyFormat),
-      image: "tiphys (simulated: this checkout's CLI)",
+      // The simulated kubelet runs containers of this image in the host's view (the checkout may sit
+      // under /tmp, which a pod's private /tmp would hide) and tells them where the pod's /tmp is.
+      image: SIMULATED_TIPHYS_IMAGE,
       command: [process.execPath, tiphysBin()],
       sharedTmp: true,
     },
@@ -101,6 +104,13 @@ export function readPodArtifactRepository(file: string): PodArtifactsOptions {
   return { s3: repo, renderKeyPrefix: renderer(keyFormat), image: image as string, command: ["tiphys"], sharedTmp: false };
 }
 
+/** A container path as this process sees it: the pod's /tmp is elsewhere when the simulated kubelet says so. */
+function seen(path: string, env: NodeJS.ProcessEnv): string {
+  const podTmp = env.TIPHYS_SIM_POD_TMP;
+  if (!podTmp || !(path === "/tmp" || path.startsWith("/tmp/"))) return path;
+  return join(podTmp, path.slice(4));
+}
+
 /** The repository inside an artifact container: settings and transfers from its environment. */
 function fromEnvironment(env: NodeJS.ProcessEnv): { repo: S3ArtifactRepository; transfers: ArtifactTransfer[] } {
   let settings: PodS3Repository;
@@ -121,7 +131,7 @@ function fromEnvironment(env: NodeJS.ProcessEnv): { repo: S3ArtifactRepository; 
     secretKey: env.TIPHYS_S3_SECRET_KEY,
   };
   // The key format came rendered for this pod: no variables are left to give.
-  return { repo: new S3ArtifactRepository({ config, workflowVars: {}, cloneGit: cloneAt }), transfers };
+  return { repo: new S3ArtifactRepository({ config, workflowVars: {}, cloneGit: cloneAt }), transfers: transfers.map((t) => ({ ...t, path: seen(t.path, env) })) };
 }
 
 /** `tiphys artifact load` (the init container): places every input; the first failure throws. */
@@ -156,7 +166,7 @@ export async function savePodArtifacts(opts: { doneFile: string; pollMs?: number
   const write = opts.write ?? ((line: string) => process.stdout.write(line + "\n"));
   const report: SaveReport = { saved: [], errors: [] };
   try {
-    await waitForFile(opts.doneFile, opts.pollMs ?? 100);
+    await waitForFile(seen(opts.doneFile, opts.env ?? process.env), opts.pollMs ?? 100);
     for (const t of transfers) {
       try {
         const saved = await repo.save({ nodeId: "", artifact: t.artifact, hostPath: t.path });

@@ -10,7 +10,7 @@ import type { KubeObject, JsonObject } from "../types.js";
 import { ContainerConfigError, containerEnv, expand } from "./env.js";
 import { argvOf, failsToPull } from "./images.js";
 import type { ContainerView } from "./pod-status.js";
-import { sleep, untilAborted, type KubeletContext } from "./types.js";
+import { SIMULATED_TIPHYS_IMAGE, sleep, untilAborted, type KubeletContext } from "./types.js";
 
 type Obj = JsonObject;
 const MESSAGE_LIMIT = 4096;
@@ -90,11 +90,12 @@ async function execute(h: PodHandle, view: ContainerView, cspec: Obj, env: Recor
   const path = String(cspec.terminationMessagePath ?? "/dev/termination-log");
   mkdirSync(dirname(sandbox.hostPath(terminationMessageFile(view.name, path))), { recursive: true });
   const grace = Math.max(0, Number(h.pod().metadata.deletionGracePeriodSeconds ?? (h.pod().spec as Obj)?.terminationGracePeriodSeconds ?? 30));
-  const result = await h.ctx.executor(grace).run(
+  const hostView = view.image === SIMULATED_TIPHYS_IMAGE;
+  const result = await (hostView ? h.ctx.hostExecutor() : h.ctx.executor(grace)).run(
     {
       container: view.name,
       argv: argv.map((a) => expand(a, env)),
-      env,
+      env: hostView ? { ...env, TIPHYS_SIM_POD_TMP: sandbox.hostPath("/tmp") } : env,
       workingDir: typeof cspec.workingDir === "string" ? cspec.workingDir : undefined,
       image: view.image,
     },

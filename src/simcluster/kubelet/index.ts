@@ -51,6 +51,7 @@ export function startKubelet(api: SimApi, opts: KubeletOptions = {}): Kubelet {
   let ownDir: string | undefined;
   const workDir = () => opts.workDir ?? (ownDir ??= mkdtempSync(join(tmpdir(), "tiphys-kubelet-")));
   const executors = new Map<number, LocalExecutor>();
+  let hostView: LocalExecutor | undefined;
   const pool = new IpPool();
   const node = nodeInfo();
   const ctx: KubeletContext = {
@@ -67,6 +68,10 @@ export function startKubelet(api: SimApi, opts: KubeletOptions = {}): Kubelet {
       let e = executors.get(wait);
       if (!e) executors.set(wait, (e = new LocalExecutor({ workDir: workDir(), killGraceMs: wait * 1000 })));
       return e;
+    },
+    hostExecutor() {
+      hostView ??= new LocalExecutor({ workDir: workDir(), isolation: "none", killGraceMs: 3000 });
+      return hostView;
     },
     allocateIp: () => pool.allocate(),
     releaseIp: (ip) => pool.release(ip),

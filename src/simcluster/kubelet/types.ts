@@ -38,6 +38,8 @@ export interface KubeletContext {
   node: NodeInfo;
   /** The executor that kills with SIGKILL `graceSeconds` (capped) after SIGTERM. */
   executor(graceSeconds: number): Executor;
+  /** An executor without the pod's private /tmp (for SIMULATED_TIPHYS_IMAGE containers). */
+  hostExecutor(): Executor;
   allocateIp(): string;
   releaseIp(ip: string): void;
 }
@@ -63,3 +65,10 @@ export function untilAborted(signal: AbortSignal): Promise<void> {
     signal.addEventListener("abort", () => resolve(), { once: true });
   });
 }
+
+/**
+ * The image name `tiphys run --cluster simulated` gives its artifact containers (this checkout's CLI).
+ * The kubelet runs them in the host's view, not in the pod's private /tmp (a checkout under /tmp
+ * would be hidden there), with TIPHYS_SIM_POD_TMP naming where the pod's /tmp is on the host.
+ */
+export const SIMULATED_TIPHYS_IMAGE = "tiphys-simulated-cli";
