@@ -90,7 +90,7 @@ async function execute(h: PodHandle, view: ContainerView, cspec: Obj, env: Recor
   const path = String(cspec.terminationMessagePath ?? "/dev/termination-log");
   mkdirSync(dirname(sandbox.hostPath(terminationMessageFile(view.name, path))), { recursive: true });
   const grace = Math.max(0, Number(h.pod().metadata.deletionGracePeriodSeconds ?? (h.pod().spec as Obj)?.terminationGracePeriodSeconds ?? 30));
-  const hostView = view.image === SIMULATED_TIPHYS_IMAGE;
+  const hostView = String(cspec.image ?? "") === SIMULATED_TIPHYS_IMAGE;
   const result = await (hostView ? h.ctx.hostExecutor() : h.ctx.executor(grace)).run(
     {
       container: view.name,
