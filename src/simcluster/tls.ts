@@ -75,7 +75,9 @@ export function selfSignedCertificate(commonName: string, hosts: string[] = []):
     seq(oid("2.5.29.17"), octets(san)),
   );
   const serial = randomBytes(16);
-  serial[0] &= 0x7f;
+  // Positive and minimal in DER: a leading 0x00 byte before a byte below 0x80 is "illegal padding" to
+  // OpenSSL (1 time in 256 with a random first byte).
+  serial[0] = (serial[0] & 0x7f) | 0x01;
   const tbs = seq(
     explicit(0, integer(Buffer.from([2]))),
     integer(serial),
