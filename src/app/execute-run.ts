@@ -1,3 +1,4 @@
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { ExternalError } from "../core/errors.js";
 import type { RepoRef } from "../core/ports/github.js";
@@ -198,7 +199,6 @@ export async function executeRun(ctx: AppContext, runId: string): Promise<Workfl
   ctx.metrics.runsActive.inc();
   let status: WorkflowStatus;
   try {
-    const { mkdir } = await import("node:fs/promises");
     await mkdir(join(dir, "logs"), { recursive: true });
     status = await run.execute();
   } catch (err) {

@@ -1,7 +1,8 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { generateName } from "../engine/runtime/names.js";
 import { ConfigError } from "../core/errors.js";
 import { LocalArtifactRepository } from "../engine/artifacts/local-repository.js";
 import { cloneAt } from "../repo/git.js";
@@ -100,14 +101,6 @@ export interface StartedRun {
   close?(phase: string | undefined): Promise<void>;
 }
 
-/** Argo's generateName: the prefix and five random lowercase alphanumerics. */
-function generateName(prefix: string): string {
-  const alphabet = "bcdfghjklmnpqrstvwxz2456789";
-  const bytes = randomBytes(5);
-  let s = "";
-  for (const b of bytes) s += alphabet[b % alphabet.length];
-  return prefix + s;
-}
 
 /** `--parameter-file`: a YAML or JSON map of parameter names to values. */
 export function readParameterFile(file: string): Record<string, string> {

@@ -1,4 +1,5 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
+import { generateName } from "../engine/runtime/names.js";
 import { ConfigError, type ConfigProblem } from "../core/errors.js";
 import type { RepoRef } from "../core/ports/github.js";
 import { repoFullName } from "../core/ports/github.js";
@@ -36,13 +37,6 @@ export interface StartResult {
   skipped: Array<{ name: string; reason: string }>;
 }
 
-/** Argo's generateName: the prefix and five random lowercase alphanumerics. */
-export function generateName(prefix: string): string {
-  const alphabet = "bcdfghjklmnpqrstvwxz2456789";
-  let s = "";
-  for (const b of randomBytes(5)) s += alphabet[b % alphabet.length];
-  return prefix + s;
-}
 
 function entryFor(manifest: WorkflowManifest, file: string): CatalogEntry {
   const doc: LoadedDoc = {

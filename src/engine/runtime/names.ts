@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { goJson } from "../expr/expr-lang.js";
 
 /** Argo's node naming: ids are `<workflow>-<fnv32a(node name)>`, the root node's id is the workflow name. */
@@ -36,4 +37,12 @@ export function formatItemValue(v: unknown): string {
   if (v === null || v === undefined) return "";
   if (typeof v === "object") return goJson(v);
   return String(v);
+}
+
+/** Argo's generateName: the prefix and five random lowercase alphanumerics. */
+export function generateName(prefix: string): string {
+  const alphabet = "bcdfghjklmnpqrstvwxz2456789";
+  let s = "";
+  for (const b of randomBytes(5)) s += alphabet[b % alphabet.length];
+  return prefix + s;
 }
