@@ -1,3 +1,6 @@
+import { clusterResolverFromEnv } from "./clusters.js";
+import type { ClusterResolver } from "./app-sources.js";
+import { RenderCache } from "../reconcilers/application/render.js";
 import { hostname } from "node:os";
 import { createProbot, type Logger, type Probot } from "probot";
 import { tiphysOctokit } from "../github/octokit-class.js";
@@ -96,6 +99,8 @@ export interface ComposeOptions {
    */
   role?: "all" | "web" | "worker";
   wake?: () => void;
+  /** The clusters Applications sync to (default: from TIPHYS_KUBECONFIG or the cluster Tiphys runs in). */
+  clusters?: ClusterResolver;
 }
 
 export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
@@ -121,6 +126,8 @@ export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
     blobs: new BlobCache(),
     slots: new NodeSlots(config.limits.maxRunningNodes),
     deliveries: new DeliveryBatcher(store),
+    clusters: opts.clusters ?? clusterResolverFromEnv(process.env),
+    renderCache: new RenderCache(),
     now: () => new Date(),
   };
   const worker = new Worker(ctx, { pollMs: config.pollMs, handlers: { cron: runCronJob } });

@@ -44,6 +44,12 @@ export interface AppContext {
   observe?: (run: import("../core/ports/store.js").RunRow) => import("../engine/runtime/reporter.js").Reporter | undefined;
   /** Told which triggers matched and which did not, for each event (the terminal in `tiphys local`). */
   onPlanned?: (result: { runs: Array<{ id: string; workflowName: string; meta: Record<string, unknown> }>; skipped: Array<{ name: string; reason: string }>; problems: Array<{ message: string }> }) => void;
+  /** The clusters Applications sync to (none configured: apps say so instead of syncing). */
+  clusters?: import("./app-sources.js").ClusterResolver;
+  /** Rendered manifests by revision, path and parameters (helm and kustomize are not run twice). */
+  renderCache?: import("../reconcilers/application/render.js").RenderCache;
+  /** How helm and kustomize run (the real binaries by default). */
+  tools?: import("../core/ports/tools.js").ToolRunner;
   /** Where a check run's "Details" link points (none when unset). */
   publicUrl?: string;
   now(): Date;

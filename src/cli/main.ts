@@ -11,6 +11,7 @@ import { lintPaths } from "../engine/validate/index.js";
 import { renderSummary, renderTree } from "./render.js";
 import { addLocalCommand } from "./local-command.js";
 import { addClusterCommand } from "./cluster-command.js";
+import { addAppCommands } from "./app-commands.js";
 import { TerminalReporter } from "./terminal-reporter.js";
 
 export const EXIT = { ok: 0, failed: 1, invalid: 2 } as const;
@@ -144,6 +145,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   addLocalCommand(program, setExit);
   addClusterCommand(program, setExit);
+  addAppCommands(program, setExit);
 
   program
     .command("run")

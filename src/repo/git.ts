@@ -282,6 +282,24 @@ export class LocalRepoReader {
       return undefined;
     }
   }
+  /**
+   * The files of a commit, written under `dest` (which must not exist): `git archive` into a tar file,
+   * then extracted. Submodules are not included. Returns the commit.
+   */
+  async exportTree(rev: string, dest: string): Promise<string> {
+    checkArg(rev, "revision");
+    const commit = await this.revParse(rev);
+    await mkdir(dest, { recursive: true });
+    const tarFile = `${dest}.tar`;
+    try {
+      await this.git.raw(["archive", "--format=tar", "-o", tarFile, commit]);
+      const { extract } = await import("tar");
+      await extract({ file: tarFile, cwd: dest });
+    } finally {
+      await rm(tarFile, { force: true });
+    }
+    return commit;
+  }
   async topLevel(): Promise<string> {
     return (await this.git.revparse(["--show-toplevel"])).trim();
   }
