@@ -34,7 +34,7 @@ const CORE = ["src/engine/**", "src/reconcilers/**", "src/triggers/**", "src/cha
 const corePatterns = [
   {
     // Relative imports: `../../cli/main.js` and the like.
-    group: ["**/cli/**", "**/handlers/**", "**/github/**", "**/app/**", "**/repo/**", "**/store/**", "**/cluster/**", "**/s3/**", "**/simcluster/**"],
+    group: ["**/cli/**", "**/handlers/**", "**/github/**", "**/app/**", "**/repo/**", "**/store/**", "**/cluster/**", "**/s3/**", "**/simcluster/**", "**/tools/**"],
     message: "the core must not import the CLI, handlers, adapters or use-cases: take a port as an argument and report through a Reporter.",
   },
   {
