@@ -12,7 +12,7 @@ import { documentsFromText } from "../engine/model/catalog.js";
 import { loadApplications, projectFor, projectRefusesApp, sourcesOf, type LoadedApplication } from "../reconcilers/application/model.js";
 import { RenderCache, renderApplication, type SourceCheckout } from "../reconcilers/application/render.js";
 import { runSync, type SyncOutcome } from "../reconcilers/application/sync.js";
-import { compareApp, discoverScopes, kindsToList, loadLive, prepareTargets, type AppComparison } from "../reconcilers/application/compare.js";
+import { compareApp, destinationNamespace, discoverScopes, kindsToList, loadLive, prepareTargets, type AppComparison } from "../reconcilers/application/compare.js";
 import { diffResources, type ResourceDiff } from "../reconcilers/application/diff.js";
 import { readInventory, listInventories, type Inventory } from "../reconcilers/application/inventory.js";
 import { healthOf, worstHealth } from "../reconcilers/application/health.js";
@@ -93,6 +93,8 @@ export class LocalCheckouts {
   };
 
   async close(): Promise<void> {
+    // An export may still be writing when a render failed early: let it end first.
+    await Promise.allSettled(this.byCommit.values());
     if (this.root) await rm(this.root, { recursive: true, force: true });
   }
 }
@@ -171,7 +173,7 @@ export function checkProject(app: Application, projects: AppProject[], server: s
 /** Branch against branch: the rendered base and head, desired against desired (no cluster). */
 export async function diffRevisions(ctx: AppContext, app: Application, base: string, head: string | undefined): Promise<{ diffs: ResourceDiff[]; baseRevision: string; headRevision: string }> {
   const [b, h] = await Promise.all([renderAt(ctx, atRevision(app, base)), renderAt(ctx, atRevision(app, head))]);
-  const diffs = await diffResources(h.objects, b.objects, { compareDesiredOnly: true, ignoreDifferences: app.spec.ignoreDifferences });
+  const diffs = await diffResources(h.objects, b.objects, { compareDesiredOnly: true, ignoreDifferences: app.spec.ignoreDifferences, namespace: destinationNamespace(app), labels: { live: `base ${b.revision.slice(0, 7)}`, desired: `head ${h.revision.slice(0, 7)}` } });
   return { diffs, baseRevision: b.revision, headRevision: h.revision };
 }
 

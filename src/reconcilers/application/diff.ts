@@ -68,10 +68,13 @@ export async function diffResource(desired: KubeObject | undefined, live: KubeOb
  */
 export async function diffResources(desired: KubeObject[], live: KubeObject[], opts: DiffOptions = {}): Promise<ResourceDiff[]> {
   const liveByKey = new Map<string, { key: ResourceKey; obj: KubeObject }>();
-  for (const l of live) liveByKey.set(keyString(keyOf(l)), { key: keyOf(l), obj: l });
+  // Desired against desired (two revisions, no cluster): both sides take the destination namespace the
+  // same way, except kinds known to be cluster-scoped.
+  const liveKey = (l: KubeObject) => (opts.compareDesiredOnly && !CLUSTER_SCOPED_KINDS.has(l.kind) ? keyOf(l, opts.namespace ?? "") : keyOf(l));
+  for (const l of live) liveByKey.set(keyString(liveKey(l)), { key: liveKey(l), obj: l });
   const pairs = new Map<string, { key: ResourceKey; desired?: KubeObject; live?: KubeObject }>();
   for (const d of desired) {
-    let key = keyOf(d, opts.namespace ?? "");
+    let key = opts.compareDesiredOnly && CLUSTER_SCOPED_KINDS.has(d.kind) ? keyOf(d, "") : keyOf(d, opts.namespace ?? "");
     if (!d.metadata.namespace && !liveByKey.has(keyString(key))) {
       const clusterKey = keyOf(d, "");
       if (liveByKey.has(keyString(clusterKey))) key = clusterKey;
@@ -86,6 +89,13 @@ export async function diffResources(desired: KubeObject[], live: KubeObject[], o
   const sorted = [...pairs.values()].sort((a, b) => compareKeys(a.key, b.key));
   return runPipeline(sorted, opts);
 }
+
+/** Built-in kinds that are cluster-scoped (for pairing objects without a cluster to ask). */
+export const CLUSTER_SCOPED_KINDS = new Set([
+  "Namespace", "Node", "PersistentVolume", "StorageClass", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
+  "PriorityClass", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "APIService", "IngressClass", "RuntimeClass",
+  "CSIDriver", "CSINode", "VolumeAttachment", "CertificateSigningRequest", "PodSecurityPolicy", "ClusterWorkflowTemplate", "ClusterAnalysisTemplate",
+]);
 
 export function summarizeDiffs(diffs: ResourceDiff[]): { added: number; changed: number; removed: number; unchanged: number } {
   const out = { added: 0, changed: 0, removed: 0, unchanged: 0 };
