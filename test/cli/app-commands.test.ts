@@ -113,7 +113,7 @@ describe("tiphys sync, app list and diff against a simulated cluster", () => {
 
 describe("bad input", () => {
   it("names the file, line and field of a broken Application", async () => {
-    const file = ws.write("broken.yaml", APP.replace(/  destination:\n.*\n.*\n/, ""));
+    const file = ws.write("broken.yaml", APP.replace(/ {2}destination:\n.*\n.*\n/, ""));
     const r = await ws.run(["sync", file, "--repo", repo.dir, "--cluster", "simulated"]);
     expect(r.code, describeResult(r)).toBe(2);
     expect(r.stderr).toMatch(/broken\.yaml:6:\d+: error: spec\.destination is required/);
