@@ -198,6 +198,38 @@ describe("prune", () => {
   });
 });
 
+describe("sync options", () => {
+  const cm = (name: string, annotations: Record<string, string> = {}): KubeObject => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, annotations }, data: { v: name } });
+
+  it("Replace=true replaces an existing object instead of applying", async () => {
+    await sync({ app: app("replacer"), rendered: [cm("r")] });
+    const changed = cm("r", { "argocd.argoproj.io/sync-options": "Replace=true" });
+    changed.data = { v: "new" };
+    const before = sim.api.requests.count({ verb: "update" });
+    const out = await sync({ app: app("replacer"), rendered: [changed] });
+    expect(out.operationState.syncResult!.resources[0]).toMatchObject({ action: "replace", message: "configmap/r replaced" });
+    expect(sim.api.requests.count({ verb: "update" }) - before).toBe(1);
+  });
+
+  it("PruneLast=true prunes after every Sync wave is applied", async () => {
+    const a = app("pl", { syncPolicy: { syncOptions: ["PruneLast=true"] } });
+    await sync({ app: a, rendered: [cm("old"), cm("w0")] });
+    const out = await sync({ app: a, rendered: [cm("w0"), cm("w2", { "argocd.argoproj.io/sync-wave": "2" })], prune: true });
+    expect(order(out)).toEqual(["Sync:0:ConfigMap/w0", "Sync:2:ConfigMap/w2", "Sync:3:ConfigMap/old"]);
+  });
+
+  it("a dry run asks the server and changes nothing", async () => {
+    const before = writes();
+    const out = await sync({ app: app("dry"), rendered: [cm("d")], dryRun: true });
+    expect(out.operationState).toMatchObject({ phase: "Succeeded", message: "successfully synced (dry run)" });
+    expect(out.operationState.syncResult!.resources[0]!.message).toBe("configmap/d created (dry run)");
+    expect(await cluster.get({ apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "d" })).toBeUndefined();
+    // The dry-run PATCH is a request, not a write that sticks; the inventory is not written.
+    expect(await readInventory(cluster, app("dry"))).toBeUndefined();
+    expect(writes() - before).toBe(1);
+  });
+});
+
 describe("checks before anything is applied", () => {
   it("refuses kinds the project does not permit, and applies nothing", async () => {
     const project: AppProject = { apiVersion: "argoproj.io/v1alpha1", kind: "AppProject", metadata: { name: "narrow" }, spec: { sourceRepos: ["*"], destinations: [{ server: "*", namespace: "*" }], namespaceResourceWhitelist: [{ group: "", kind: "ConfigMap" }] } };
