@@ -7,6 +7,7 @@ import { FieldChecker } from "./field-check.js";
 import { DocReport, sortProblems } from "./report.js";
 import { ARGO_TYPES } from "./schema-argo.js";
 import { closestMatch } from "./suggest.js";
+import { readApplication, readAppProject } from "../../reconcilers/application/model.js";
 
 /** argoproj.io kinds of the other Argo tools (and Workflows' own helpers): valid, not linted here. */
 const OTHER_ARGO_KINDS = [
@@ -43,6 +44,14 @@ function checkKinds(documents: readonly LoadedDoc[], out: ConfigProblem[]): void
     const argo = typeof apiVersion === "string" && apiVersion.startsWith("argoproj.io/");
     if (typeof kind !== "string" || kind === "") {
       if (argo) report.error([], `missing field kind: expected one of ${KIND_LIST}`);
+      continue;
+    }
+    if (argo && kind === "Application") {
+      out.push(...readApplication(doc).problems);
+      continue;
+    }
+    if (argo && kind === "AppProject") {
+      out.push(...readAppProject(doc).problems);
       continue;
     }
     if (argo && OTHER_ARGO_KINDS.includes(kind)) continue;

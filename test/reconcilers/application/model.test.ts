@@ -1,7 +1,11 @@
 // Application and AppProject documents: problems located at file, line and field; AppProject restrictions
 // on sources, destinations and kinds as Argo CD enforces them.
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../../src/core/errors.js";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigError, formatProblem } from "../../../src/core/errors.js";
+import { lintPaths } from "../../../src/engine/validate/index.js";
 import { parseYamlDocuments } from "../../../src/engine/model/load.js";
 import { DEFAULT_PROJECT, loadApplications, parseOptions, projectFor, projectRefusesApp, projectRefusesKind, syncOption } from "../../../src/reconcilers/application/model.js";
 import type { Application, AppProject } from "../../../src/reconcilers/application/types.js";
@@ -107,5 +111,22 @@ describe("AppProject restrictions", () => {
     expect(() => projectFor(orphan, [])).toThrow(/names project 'missing', which is not defined/);
     const negated: AppProject = { ...project, spec: { ...project.spec, sourceRepos: ["*", "!https://github.com/acme/deploy"] } };
     expect(projectRefusesApp(negated, app, "https://kubernetes.default.svc")).toMatch(/is not permitted/);
+  });
+});
+
+describe("tiphys lint", () => {
+  it("checks Application and AppProject documents beside workflows", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tiphys-lint-app-"));
+    try {
+      const file = join(dir, "apps.yaml");
+      writeFileSync(file, APP.split("---\napiVersion: argoproj.io/v1alpha1\nkind: Workflow")[0]!.replace("    repoURL: https://github.com/acme/deploy.git\n", "").replace("  sourceRepos:", "  sourceRepos: 3\n  x:"));
+      const { problems } = await lintPaths([file], []);
+      expect(problems.map((p) => formatProblem(p).replace(dir, "DIR"))).toEqual([
+        "DIR/apps.yaml:8:5: error: repoURL is required (spec.source.repoURL)",
+        "DIR/apps.yaml:18:16: error: sourceRepos must be a list (spec.sourceRepos)",
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
