@@ -9,7 +9,7 @@
  */
 import type { Cluster, KubeObject, ObjectRef } from "../../core/ports/cluster.js";
 import { ConfigError } from "../../core/errors.js";
-import { compareApp, destinationNamespace, discoverScopes, kindsToList, loadLive, prepareTargets, type AppComparison, type ComparedResource, type InventoryEntry } from "./compare.js";
+import { compareApp, destinationNamespace, discoverScopes, kindsToList, loadLive, prepareTargets, type AppComparison, type InventoryEntry } from "./compare.js";
 import { healthOf, hookPhaseOf } from "./health.js";
 import { readInventory, writeInventory, type Inventory } from "./inventory.js";
 import { appSyncOptions, projectRefusesKind, sourcesOf, syncOption } from "./model.js";
@@ -197,10 +197,20 @@ export class SyncOperation {
       if (r.requiresPruning) {
         this.tasks.push(newTask({ phase: "Sync", wave: r.wave, key: r.key, live: r.live, hook: false, deletePolicies: new Set(), prune: true }));
       } else if (r.target) {
-        const t = newTask({ phase: "Sync", wave: r.wave, key: r.key, target: r.target, live: r.live, hook: false, deletePolicies: new Set(), prune: false });
-        (t as SyncTask & { compared?: ComparedResource }).compared = r;
-        if (unknownKinds.has(`${r.target.apiVersion}|${r.target.kind}`)) (t as SyncTask & { unknownKind?: boolean }).unknownKind = true;
-        this.tasks.push(t);
+        this.tasks.push(
+          newTask({
+            phase: "Sync",
+            wave: r.wave,
+            key: r.key,
+            target: r.target,
+            live: r.live,
+            hook: false,
+            deletePolicies: new Set(),
+            prune: false,
+            inSync: r.status === "Synced" && r.live !== undefined,
+            unknownKind: unknownKinds.has(`${r.target.apiVersion}|${r.target.kind}`),
+          }),
+        );
       }
     }
     adjustPruneWaves(this.tasks, (t) => syncOption(this.options, t.live, "PruneLast") === "true");
@@ -243,7 +253,7 @@ export class SyncOperation {
         ok = false;
         continue;
       }
-      if ((t as SyncTask & { unknownKind?: boolean }).unknownKind && !crds.has(`${gk.group}/${gk.kind}`) && syncOption(this.options, t.target, "SkipDryRunOnMissingResource") !== "true") {
+      if (t.unknownKind && !crds.has(`${gk.group}/${gk.kind}`) && syncOption(this.options, t.target, "SkipDryRunOnMissingResource") !== "true") {
         this.fail(t, `the server could not find the requested resource: ${t.key.kind} (${t.apiVersion}) is not served by cluster ${this.cluster.name}; is its CustomResourceDefinition installed?`);
         ok = false;
       }
@@ -410,10 +420,9 @@ export class SyncOperation {
 
   private async apply(t: SyncTask): Promise<void> {
     const target = t.target!;
-    const compared = (t as SyncTask & { compared?: ComparedResource }).compared;
     const applyOutOfSyncOnly = this.options.get("ApplyOutOfSyncOnly") === "true";
     // Synced resources are not written again: the operation still waits on their health.
-    if (!t.hook && !t.autoNamespace && compared?.status === "Synced" && t.live) {
+    if (t.inSync) {
       t.syncStatus = "Synced";
       t.operationState = "Running";
       t.message = `${kubectlName(t.key)} unchanged`;

@@ -144,6 +144,10 @@ export interface SyncTask {
   prune: boolean;
   /** The implicit namespace of CreateNamespace=true. */
   autoNamespace?: boolean;
+  /** Live and desired already equal (Synced) when the operation started: not written again. */
+  inSync?: boolean;
+  /** The cluster does not serve the kind (yet): valid only if its CRD comes in the same sync. */
+  unknownKind?: boolean;
   // progress
   syncStatus?: ResultCode;
   operationState?: OperationPhase;
