@@ -1,5 +1,3 @@
-import { open } from "node:fs/promises";
-import { join } from "node:path";
 import type { GitHubPort, RepoRef } from "../core/ports/github.js";
 import type { NodeStatus, WorkflowStatus } from "../engine/model/types.js";
 import type { Reporter } from "../engine/runtime/reporter.js";
@@ -12,36 +10,13 @@ export interface CheckRunReporterOptions {
   workflowName: string;
   runId: string;
   debounceMs: number;
-  logsDir: string;
+  /** The last lines of a node's log (from the store: any replica can render them). */
+  logTail: (nodeId: string) => Promise<string | undefined>;
   /** Values masked wherever they would appear (the installation token, secrets). */
   secrets: () => string[];
   nodes: () => Record<string, NodeStatus>;
   onError: (err: Error) => void;
   onNodeFinished?: (node: NodeStatus) => void;
-}
-
-const TAIL_BYTES = 8 * 1024;
-
-/** The last lines of a node's log file (its last 8 KiB), or nothing when it has none. */
-export async function readLogTail(logsDir: string, nodeId: string, maxLines = 50): Promise<string | undefined> {
-  let fh;
-  try {
-    fh = await open(join(logsDir, `${nodeId}.log`), "r");
-  } catch {
-    return undefined;
-  }
-  try {
-    const { size } = await fh.stat();
-    const start = Math.max(0, size - TAIL_BYTES);
-    const buf = Buffer.alloc(size - start);
-    await fh.read(buf, 0, buf.length, start);
-    const lines = buf.toString("utf8").split("\n");
-    if (start > 0) lines.shift();
-    if (lines[lines.length - 1] === "") lines.pop();
-    return lines.slice(-maxLines).join("\n");
-  } finally {
-    await fh.close();
-  }
 }
 
 const FINISHED = new Set(["Succeeded", "Failed", "Error", "Skipped", "Omitted"]);
@@ -86,7 +61,7 @@ export class CheckRunReporter implements Reporter {
     if (final) {
       for (const n of Object.values(nodes)) {
         if ((n.phase === "Failed" || n.phase === "Error") && n.type === "Pod") {
-          const tail = await readLogTail(this.opts.logsDir, n.id);
+          const tail = await this.opts.logTail(n.id);
           if (tail) logTails[n.id] = tail;
         }
       }

@@ -3,10 +3,12 @@ import type { Reaction, RepoRef } from "../core/ports/github.js";
 import { repoFullName } from "../core/ports/github.js";
 import type { AuditEntry } from "../core/ports/store.js";
 import { ensureApprovalCheck, recordApproval } from "./approval.js";
+import { diffAppCommand } from "./app-diff-command.js";
 import type { AppContext } from "./context.js";
 import { CANCEL_NS } from "./execute-run.js";
 import { onPullRequest, type EventJob } from "./on-event.js";
 import { requeueRun } from "./rerun.js";
+import { APP_COMMANDS } from "./app-commands.js";
 
 interface CommandContext {
   ctx: AppContext;
@@ -43,6 +45,7 @@ export async function approveAndStart(ctx: AppContext, repo: RepoRef, number: nu
 }
 
 const HANDLERS: Record<string, VerbHandler> = {
+  ...APP_COMMANDS,
   async help(c, cmd) {
     return { decision: "done", reply: renderHelp(defaultRegistry(), cmd.target) };
   },
@@ -75,6 +78,9 @@ const HANDLERS: Record<string, VerbHandler> = {
     if (targets.length === 0) return { decision: "refused", reply: "Nothing to cancel: no run of this pull request is in progress.", reason: "nothing running" };
     for (const r of targets) await c.ctx.store.putValue(CANCEL_NS, r.id, { by: c.actor });
     return { decision: "done" };
+  },
+  async diff(c, cmd) {
+    return diffAppCommand(c.ctx, c.repo, { issue: c.issue, isPullRequest: c.isPullRequest, app: cmd.target!, live: cmd.flags.live === true });
   },
 };
 

@@ -1,4 +1,7 @@
 import { clusterResolverFromEnv } from "./clusters.js";
+import { runAppSyncJob } from "./app-sync-job.js";
+import { APP_SYNC_JOB, type AppSyncOptions } from "./app-sync-state.js";
+import { SelfHealer } from "./self-heal.js";
 import type { ClusterResolver } from "./app-sources.js";
 import { RenderCache } from "../reconcilers/application/render.js";
 import { hostname } from "node:os";
@@ -12,6 +15,7 @@ import { openStore } from "../store/index.js";
 import { acceptEvent } from "./accept-event.js";
 import { BlobCache } from "./config-source.js";
 import { DeliveryBatcher } from "./delivery-batcher.js";
+import { AppExecutors, executorConfigFromEnv, type ExecutorConfig } from "./executors.js";
 import { DEFAULT_LIMITS, type AppContext, type AppLimits } from "./context.js";
 import { AppMetrics } from "./metrics.js";
 import { NodeSlots } from "./node-slots.js";
@@ -36,6 +40,8 @@ export interface ServerConfig {
   cronTickMs: number;
   /** Least time between two GitHub writes per installation (GitHub asks 1 s on github.com). */
   githubWriteIntervalMs: number;
+  /** Where workflow steps run (TIPHYS_EXECUTOR ...); local processes when unset. */
+  executor?: ExecutorConfig;
 }
 
 /** Server configuration from the environment (`.env.example` documents each variable). */
@@ -66,6 +72,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
     pollMs: num("TIPHYS_POLL_MS", 1000),
     cronTickMs: num("TIPHYS_CRON_TICK_MS", 10_000),
     githubWriteIntervalMs: num("TIPHYS_GITHUB_WRITE_INTERVAL_MS", 1000),
+    executor: executorConfigFromEnv(env),
   };
 }
 
@@ -101,7 +108,12 @@ export interface ComposeOptions {
   wake?: () => void;
   /** The clusters Applications sync to (default: from TIPHYS_KUBECONFIG or the cluster Tiphys runs in). */
   clusters?: ClusterResolver;
+  /** Timings of Application syncs and self-heal (tests make them short). */
+  appSync?: AppSyncOptions;
 }
+
+/** App syncs at once in one replica, and how long a claimed one is its own before another may take it. */
+const APP_SYNC_LANE = { max: 4, leaseMs: 60 * 60_000 };
 
 export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
   const { config } = opts;
@@ -128,9 +140,12 @@ export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
     deliveries: new DeliveryBatcher(store),
     clusters: opts.clusters ?? clusterResolverFromEnv(process.env),
     renderCache: new RenderCache(),
+    appSync: opts.appSync,
+    executors: new AppExecutors(config.executor ?? { kind: "local" }),
     now: () => new Date(),
   };
-  const worker = new Worker(ctx, { pollMs: config.pollMs, handlers: { cron: runCronJob } });
+  if (role !== "web") ctx.selfHeal = new SelfHealer(ctx);
+  const worker = new Worker(ctx, { pollMs: config.pollMs, handlers: { cron: runCronJob, [APP_SYNC_JOB]: runAppSyncJob }, lanes: { [APP_SYNC_JOB]: APP_SYNC_LANE } });
   const wake = role === "web" ? (opts.wake ?? (() => {})) : () => worker.wake();
   const appFn = webhookHandlers((ev) => acceptEvent(ctx, ev, wake));
   let redeliverTimer: NodeJS.Timeout | undefined;
@@ -156,6 +171,7 @@ export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
       tick();
       cronTimer = setInterval(tick, config.cronTickMs);
       cronTimer.unref();
+      void ctx.selfHeal?.resume().catch((err) => ctx.log.warn({ err }, "resuming self-heal failed"));
       if (config.redeliverIntervalMs > 0) {
         redeliverTimer = setInterval(redeliver, config.redeliverIntervalMs);
         redeliverTimer.unref();
@@ -165,6 +181,8 @@ export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
       if (redeliverTimer) clearInterval(redeliverTimer);
       if (cronTimer) clearInterval(cronTimer);
       await worker.stop();
+      await ctx.selfHeal?.close();
+      await ctx.executors?.close();
       await store.close();
     },
   };

@@ -50,6 +50,12 @@ export interface AppContext {
   renderCache?: import("../reconcilers/application/render.js").RenderCache;
   /** How helm and kustomize run (the real binaries by default). */
   tools?: import("../core/ports/tools.js").ToolRunner;
+  /** Timings of Application syncs and self-heal (Argo CD's defaults when unset). */
+  appSync?: import("./app-sync-state.js").AppSyncOptions;
+  /** Watches synced automated apps and repairs drift (the worker's; absent where nothing syncs). */
+  selfHeal?: import("./self-heal.js").SelfHealer;
+  /** Where workflow steps run: local processes, or Pods (TIPHYS_EXECUTOR, `tiphys.io/executor`). Local when unset. */
+  executors?: import("./executors.js").AppExecutors;
   /** Where a check run's "Details" link points (none when unset). */
   publicUrl?: string;
   now(): Date;

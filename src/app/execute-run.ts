@@ -1,11 +1,12 @@
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { ExternalError } from "../core/errors.js";
+import { ConfigError, ExternalError } from "../core/errors.js";
 import type { RepoRef } from "../core/ports/github.js";
 import type { RunRow } from "../core/ports/store.js";
 import type { CloneOptions } from "../engine/artifacts/git-port.js";
 import { LocalArtifactRepository } from "../engine/artifacts/local-repository.js";
+import type { KubernetesExecutor } from "../engine/executors/kubernetes/executor.js";
 import { LocalExecutor } from "../engine/executors/local.js";
+import type { Executor } from "../engine/executors/types.js";
 import { loadCatalogFromTexts } from "../engine/model/catalog.js";
 import type { NodeStatus, WorkflowStatus } from "../engine/model/types.js";
 import type { Reporter } from "../engine/runtime/reporter.js";
@@ -17,6 +18,7 @@ import { readRepoConfig } from "./config-source.js";
 import type { AppContext } from "./context.js";
 import { SlottedExecutor } from "./node-slots.js";
 import { StoreLocks } from "./store-locks.js";
+import { readStoredLogTail, StoreLogSink } from "./store-log-sink.js";
 import { StoreRunSink } from "./store-run-sink.js";
 
 const FINISHED = new Set(["Succeeded", "Failed", "Error"]);
@@ -31,12 +33,15 @@ export function repoOfRun(row: RunRow): RepoRef {
 
 /**
  * A node that was running when its replica died did not finish: Argo calls such a node Error. The
- * retry node above it (if any) then decides, by its retryStrategy, whether to try again.
+ * retry node above it (if any) then decides, by its retryStrategy, whether to try again. With Pods
+ * (`adoptPods`) a Pod node is not interrupted: its Pod runs on, and the node is run again, which
+ * adopts that Pod by its name instead of starting a second one.
  */
-export function markInterrupted(nodes: Record<string, NodeStatus>, at: Date): Record<string, NodeStatus> {
+export function markInterrupted(nodes: Record<string, NodeStatus>, at: Date, opts: { adoptPods?: boolean } = {}): Record<string, NodeStatus> {
   const out: Record<string, NodeStatus> = {};
   for (const [id, n] of Object.entries(nodes)) {
-    if (LEAF_TYPES.has(n.type) && n.type !== "Suspend" && (n.phase === "Running" || n.phase === "Pending")) {
+    if (opts.adoptPods && n.type === "Pod") out[id] = n;
+    else if (LEAF_TYPES.has(n.type) && n.type !== "Suspend" && (n.phase === "Running" || n.phase === "Pending")) {
       out[id] = { ...n, phase: "Error", message: "interrupted", finishedAt: at.toISOString() };
     } else out[id] = n;
   }
@@ -109,10 +114,21 @@ export async function executeRun(ctx: AppContext, runId: string): Promise<Workfl
   }
   await ctx.store.updateRun(row.id, { ownerId: ctx.workerId, leaseUntil: new Date(ctx.now().getTime() + ctx.limits.runLeaseMs) });
 
+  // Local processes, or Pods (TIPHYS_EXECUTOR, or the workflow's tiphys.io/executor annotation).
+  let pods: KubernetesExecutor | undefined;
+  try {
+    if ((ctx.executors?.kindFor(row.workflow) ?? "local") === "kubernetes") pods = await ctx.executors!.kubernetes();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    log.warn({ err }, "no executor for the run");
+    await finishWithoutRunning(ctx, row, "Error", err.message, false);
+    return undefined;
+  }
+
   const configSha = String(row.meta.configSha ?? row.headSha);
   const config = await readRepoConfig(ctx.github, repo, configSha, ctx.blobs);
   const { catalog } = loadCatalogFromTexts(config.files);
-  const previous = markInterrupted(await ctx.store.loadNodes(row.id), ctx.now());
+  const previous = markInterrupted(await ctx.store.loadNodes(row.id), ctx.now(), { adoptPods: pods !== undefined });
 
   const dir = join(ctx.dataDir, "runs", row.id);
   const secrets: string[] = [];
@@ -135,6 +151,8 @@ export async function executeRun(ctx: AppContext, runId: string): Promise<Workfl
   };
 
   const sink = new StoreRunSink(ctx.store, row.id, (err) => log.error({ err }, "storing node states failed"));
+  // Node output goes to the store (not the replica's disk): any replica can render the log tails.
+  const logs = new StoreLogSink(ctx.store, row.id, { onError: (err) => log.warn({ err }, "storing node logs failed") });
   // The reporter is built before the run it reports on.
   const runRef: { current?: WorkflowRun } = {};
   const reporter = new CheckRunReporter({
@@ -144,7 +162,7 @@ export async function executeRun(ctx: AppContext, runId: string): Promise<Workfl
     workflowName: row.workflowName,
     runId: row.id,
     debounceMs: ctx.limits.checkRunDebounceMs,
-    logsDir: join(dir, "logs"),
+    logTail: (nodeId) => readStoredLogTail(ctx.store, row.id, nodeId),
     secrets: () => secrets,
     nodes: () => Object.fromEntries(runRef.current?.nodes ?? []),
     onError: (err) => log.warn({ err }, "updating the check run failed"),
@@ -156,14 +174,15 @@ export async function executeRun(ctx: AppContext, runId: string): Promise<Workfl
   });
   const watcher = ctx.observe?.(row);
   const checkReporter = row.checkRunId ? reporter : undefined;
-  const reporters: Reporter[] = [checkReporter, watcher].filter((r): r is Reporter => !!r);
+  const reporters: Reporter[] = [logs, checkReporter, watcher].filter((r): r is Reporter => !!r);
   const tee: Reporter = {
     nodeUpdated: (n) => reporters.forEach((r) => r.nodeUpdated?.(n)),
     log: (n, s, l) => reporters.forEach((r) => r.log?.(n, s, l)),
     workflowUpdated: (s) => reporters.forEach((r) => r.workflowUpdated?.(s)),
     warn: (m) => reporters.forEach((r) => r.warn?.(m)),
   };
-  const executor = new SlottedExecutor(new LocalExecutor({ workDir: join(dir, "sandboxes") }), ctx.slots);
+  // Pods run on the cluster, not in this replica: the replica's node slots limit local processes only.
+  const executor: Executor = pods ?? new SlottedExecutor(new LocalExecutor({ workDir: join(dir, "sandboxes") }), ctx.slots);
   const run = new WorkflowRun({
     workflow: row.workflow,
     catalog,
@@ -176,7 +195,9 @@ export async function executeRun(ctx: AppContext, runId: string): Promise<Workfl
     previousNodes: previous,
     uid: row.workflow.metadata.uid,
     createdAt: row.createdAt,
-    logsDir: join(dir, "logs"),
+    // Resource templates act on the cluster the Pods go to.
+    cluster: pods?.cluster,
+    clusterNamespace: pods?.namespace,
   });
   runRef.current = run;
   if (row.startedAt) run.status.startedAt = row.startedAt.toISOString();
@@ -199,7 +220,6 @@ export async function executeRun(ctx: AppContext, runId: string): Promise<Workfl
   ctx.metrics.runsActive.inc();
   let status: WorkflowStatus;
   try {
-    await mkdir(join(dir, "logs"), { recursive: true });
     status = await run.execute();
   } catch (err) {
     log.error({ err }, "run failed to execute");
@@ -210,7 +230,9 @@ export async function executeRun(ctx: AppContext, runId: string): Promise<Workfl
     ctx.metrics.runsActive.dec();
   }
   ctx.metrics.runsFinished.inc({ phase: status.phase });
+  await pods?.completeWorkflow({ name: run.name, spec: run.spec }, status.phase).catch((err: unknown) => log.warn({ err }, "deleting the run's Pods failed"));
   await sink.drain();
+  await logs.drain();
   if (row.checkRunId) await completeCheckRun(() => reporter.finish(status, { cancelled }), log);
   await ctx.store.updateRun(row.id, { phase: status.phase, message: status.message, ownerId: undefined, leaseUntil: undefined });
   await ctx.store.deleteValue(CANCEL_NS, row.id);

@@ -15,6 +15,8 @@ export class AppMetrics {
   readonly rateLimitRemaining: Gauge<"installation">;
   readonly jobsQueued: Gauge;
   readonly commands: Counter<"verb" | "decision">;
+  readonly appSyncs: Counter<"trigger" | "phase">;
+  readonly appDrift: Counter<"action">;
 
   /**
    * `part` splits the metrics between a server's two threads: "web" exports the webhook metrics (and
@@ -55,6 +57,13 @@ export class AppMetrics {
     });
     this.jobsQueued = new Gauge({ name: "tiphys_jobs_queued", help: "Jobs waiting in the store's queue", registers });
     this.commands = new Counter({ name: "tiphys_commands_total", help: "Comment commands and buttons, by verb and decision", labelNames: ["verb", "decision"], registers });
+    this.appSyncs = new Counter({ name: "tiphys_app_syncs_total", help: "Application sync operations finished, by trigger and phase", labelNames: ["trigger", "phase"], registers });
+    this.appDrift = new Counter({
+      name: "tiphys_app_drift_total",
+      help: "Drift seen on an Application's objects: healed (self-heal re-applied it) or reported (no selfHeal, or locked)",
+      labelNames: ["action"],
+      registers,
+    });
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry });
   }
 }

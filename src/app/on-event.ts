@@ -2,10 +2,13 @@ import type { RepoRef } from "../core/ports/github.js";
 import { repoFullName } from "../core/ports/github.js";
 import type { TriggerEvent } from "../triggers/index.js";
 import { ensureApprovalCheck, isApproved, isTrustedPullRequest } from "./approval.js";
+import { previewPullRequest } from "./app-preview.js";
 import { onCommentCommand } from "./commands.js";
 import { repoOf, type AppContext } from "./context.js";
 import { CANCEL_NS } from "./execute-run.js";
 import { rerunCheckRun } from "./rerun.js";
+import { queueAppSyncsForPush } from "./app-sync-push.js";
+import { isAppCheckRun, onAppCheckRunAction } from "./app-commands.js";
 import { recordCronConfig } from "./scheduler.js";
 import { loadRepoConfig, startRunsForEvent } from "./start-runs.js";
 import { mayTrigger, recordEventIndex } from "./event-index.js";
@@ -45,6 +48,11 @@ async function onPush(ctx: AppContext, repo: RepoRef, ev: EventJob): Promise<voi
     await recordCronConfig(ctx, repo, p.after, result.docs);
     await recordEventIndex(ctx, repo, p.after, result.docs);
   }
+  // Applications that follow the pushed branch sync (or say why they do not).
+  if (typeof p.ref === "string" && p.ref.startsWith("refs/heads/")) {
+    const branch = p.ref.slice("refs/heads/".length);
+    await queueAppSyncsForPush(ctx, repo, { sha: p.after, branch, defaultBranch: defaultBranch ?? (await ctx.github.getRepo(repo)).defaultBranch, deliveryId: ev.id });
+  }
 }
 
 /** Runs of this PR's workflows still going at an older head: a new push makes them moot. */
@@ -71,6 +79,8 @@ export async function onPullRequest(ctx: AppContext, repo: RepoRef, ev: EventJob
     // even then the workflows come from the base branch, not from the PR.
     if (opts.approvedSha !== headSha && !(await isApproved(ctx, repo, pr.number, headSha))) {
       await ensureApprovalCheck(ctx, repo, pr, "waiting");
+      // The apps' comments say they wait for the approval too; nothing of the head is rendered.
+      await previewPullRequest(ctx, repo, pr, { trusted: false, definitionsSha: pr.base.sha });
       return;
     }
     configSha = pr.base.sha;
@@ -84,8 +94,12 @@ export async function onPullRequest(ctx: AppContext, repo: RepoRef, ev: EventJob
     }
   };
   const event: TriggerEvent = { name: "pull_request", action: p.action, payload: p, deliveryId: ev.id, time: ctx.now() };
-  const result = await startRunsForEvent(ctx, { repo, sha: headSha, configSha, event, prNumber: pr.number, changedFiles });
+  // Path filters and the app preview both need the files: one call.
+  let files: Promise<string[] | undefined> | undefined;
+  const changedFilesOnce = () => (files ??= changedFiles());
+  const result = await startRunsForEvent(ctx, { repo, sha: headSha, configSha, event, prNumber: pr.number, changedFiles: changedFilesOnce });
   if (p.action === "synchronize") await cancelSuperseded(ctx, repo, pr.number, headSha, new Set(result.runs.map((r) => r.workflowName)));
+  if (PR_ACTIONS.has(p.action) || opts.approvedSha) await previewPullRequest(ctx, repo, pr, { trusted: true, changedFiles: changedFilesOnce, definitionsSha: configSha });
 }
 
 /**
@@ -142,6 +156,7 @@ export async function processEvent(ctx: AppContext, ev: EventJob): Promise<void>
       if (ev.payload.comment?.user?.type === "Bot" || !(await mayTrigger(scoped, repo, "issue_comment", ev.payload.action))) return;
       return onOtherEvent(scoped, repo, ev);
     case "check_run":
+      if (ev.payload.action === "requested_action" && isAppCheckRun(ev.payload.check_run?.name)) return onAppCheckRunAction(scoped, repo, ev);
       if (ev.payload.action === "rerequested" || ev.payload.action === "requested_action") return rerunCheckRun(scoped, repo, ev);
       return;
     case "check_suite":

@@ -10,6 +10,11 @@ export interface WorkerOptions {
   maxEvents?: number;
   /** Extra job kinds (the scheduler's). */
   handlers?: Record<string, (ctx: AppContext, job: Job) => Promise<void>>;
+  /**
+   * Long job kinds (an app sync waits on health for minutes): claimed apart from webhook events, so
+   * they neither take the events' places nor outlive their lease; each kind with its own limit.
+   */
+  lanes?: Record<string, { leaseMs: number; max: number }>;
 }
 
 const MAX_ATTEMPTS = 5;
@@ -26,6 +31,7 @@ export class Worker {
   private active = new Set<Promise<void>>();
   private activeRuns = 0;
   private activeEvents = 0;
+  private readonly laneActive = new Map<string, number>();
   private lastCount = 0;
   private pressureUntil = 0;
   private stopped = true;
@@ -89,6 +95,12 @@ export class Worker {
         const events = await this.ctx.store.claimJobs({ worker: this.ctx.workerId, limit: room, leaseMs: EVENT_JOB_LEASE_MS, kinds: ["event", "cron", "redeliver"] });
         for (const job of events) this.track(job);
       }
+      for (const [kind, lane] of Object.entries(this.opts.lanes ?? {})) {
+        const free = pressed ? 0 : lane.max - (this.laneActive.get(kind) ?? 0);
+        if (free <= 0) continue;
+        const jobs = await this.ctx.store.claimJobs({ worker: this.ctx.workerId, limit: free, leaseMs: lane.leaseMs, kinds: [kind] });
+        for (const job of jobs) this.track(job);
+      }
       const free = pressed ? 0 : this.ctx.limits.maxRuns - this.activeRuns;
       if (free > 0) {
         const runs = await this.ctx.store.claimJobs({
@@ -115,10 +127,13 @@ export class Worker {
 
   private track(job: Job): void {
     const isRun = job.kind === "run";
+    const lane = this.opts.lanes?.[job.kind] ? job.kind : undefined;
     if (isRun) this.activeRuns++;
+    else if (lane) this.laneActive.set(lane, (this.laneActive.get(lane) ?? 0) + 1);
     else this.activeEvents++;
     const p = this.perform(job).finally(() => {
       if (isRun) this.activeRuns--;
+      else if (lane) this.laneActive.set(lane, (this.laneActive.get(lane) ?? 1) - 1);
       else this.activeEvents--;
       this.active.delete(p);
       this.wake();

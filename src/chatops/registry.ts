@@ -1,6 +1,7 @@
 import type { Permission } from "./authorize.js";
 import { inlineCode } from "./markdown-text.js";
 import { DEFAULT_PREFIX, type ParsedCommand } from "./parse.js";
+import { applicationVerbs } from "./app-verbs.js";
 import { closestWord } from "./suggest.js";
 
 export interface FlagSpec {
@@ -23,6 +24,8 @@ export interface VerbSpec {
   flags: Record<string, FlagSpec>;
   /** Whether `key=value` words are accepted. Default `none`. */
   params?: "any" | "none";
+  /** Positional words accepted after the target (`rollback <app> [id]`: 1; a free-text reason: `any`). Default 0. */
+  extraArgs?: number | "any";
 }
 
 export type ValidatedCommand = ParsedCommand & { spec: VerbSpec };
@@ -55,6 +58,11 @@ export class CommandRegistry {
       if (!/^[a-z0-9][a-z0-9-]*$/.test(flag)) throw new Error(`flag "${flag}" of "${spec.verb}" must be lower-case, without dashes in front`);
     }
     this.specs.set(spec.verb, spec);
+    return this;
+  }
+
+  registerAll(specs: VerbSpec[]): this {
+    for (const spec of specs) this.register(spec);
     return this;
   }
 
@@ -123,7 +131,8 @@ function flagProblem(spec: VerbSpec, cmd: ParsedCommand): string | undefined {
 function targetProblem(spec: VerbSpec, cmd: ParsedCommand): string | undefined {
   if (spec.target === "required" && cmd.target === undefined) return "needs a target";
   if (spec.target === "none" && cmd.target !== undefined) return `takes no target, but got ${inlineCode(cmd.target)}`;
-  if (cmd.args.length > 0) {
+  const allowed = spec.extraArgs === "any" ? Infinity : (spec.extraArgs ?? 0);
+  if (cmd.args.length > allowed) {
     const extra = cmd.args.map(inlineCode).join(" ");
     return `takes one target, but got more: ${inlineCode(cmd.target ?? "")} ${extra}`;
   }
@@ -177,5 +186,15 @@ export function defaultRegistry(opts: { prefix?: string } = {}): CommandRegistry
       permission: "write",
       target: "none",
       flags: {},
-    });
+    })
+    .register({
+      verb: "diff",
+      summary: "Render an application's diff preview again now (on a pull request), or show its drift against the live cluster (on an issue, or with --live).",
+      usage: `${p} diff <app> [--live]`,
+      examples: [`${p} diff guestbook`, `${p} diff guestbook --live`],
+      permission: "read",
+      target: "required",
+      flags: { live: { summary: "Also compare the app at this pull request's head with its live cluster." } },
+    })
+    .registerAll(applicationVerbs(p));
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent, type AgentOptions } from "node:https";
+import { createSecureContext } from "node:tls";
 import { ApiException, HttpMethod, KubernetesObjectApi, type KubeConfig, type KubernetesObject, type RequestContext, type ResponseContext } from "@kubernetes/client-node";
 
 export type RestMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -15,6 +16,9 @@ export interface RestRequest {
   contentType?: string;
   accept?: string;
 }
+
+/** Connections to one API server for ordinary requests (a burst of 500 Pod creates reuses them). */
+const MAX_SOCKETS = 64;
 
 const METHODS: Record<RestMethod, HttpMethod> = {
   GET: HttpMethod.GET,
@@ -42,7 +46,11 @@ export class RestClient extends KubernetesObjectApi {
   /**
    * The kubeconfig authenticator gives every request a new agent, so every request would open a new
    * connection (and TLS handshake). Requests whose agent has the same TLS settings share one
-   * keep-alive agent instead. Proxy agents are left alone.
+   * keep-alive agent instead, with one TLS context for all its connections (building one parses the
+   * CA and keys again: a millisecond or more per connection), and at most MAX_SOCKETS connections: a
+   * burst of requests waits for a connection rather than opening (and handshaking) one each. These are
+   * short requests only: watches and followed logs have connections of their own. Proxy agents are
+   * left alone.
    */
   private reuseConnections(): void {
     const inner = this.configuration.httpApi;
@@ -58,7 +66,9 @@ export class RestClient extends KubernetesObjectApi {
       let hit = agents.get(key);
       if (!hit) {
         if (agents.size >= 8) agents.clear(); // credentials that rotate: do not keep old agents for ever
-        hit = https ? new HttpsAgent({ ...o, keepAlive: true }) : new HttpAgent({ keepAlive: true });
+        hit = https
+          ? new HttpsAgent({ ...o, keepAlive: true, maxSockets: MAX_SOCKETS, secureContext: createSecureContext({ ca: o.ca, cert: o.cert, key: o.key, pfx: o.pfx, passphrase: o.passphrase }) })
+          : new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS });
         agents.set(key, hit);
       }
       return hit;

@@ -4,6 +4,8 @@ import type {
   CheckRunInfo,
   CheckRunInput,
   CommentInfo,
+  DeploymentInput,
+  DeploymentStatusInput,
   GitHubPort,
   PullRequestInfo,
   Reaction,
@@ -40,14 +42,18 @@ function translate(err: unknown, what: string): never {
   });
 }
 
-const toCheck = (c: { id: number; name: string; head_sha: string; status: string | null; conclusion?: string | null; external_id?: string | null }): CheckRunInfo => ({
+const toCheck = (c: { id: number; name: string; head_sha: string; status: string | null; conclusion?: string | null; external_id?: string | null; html_url?: string | null }): CheckRunInfo => ({
   id: c.id,
   name: c.name,
   headSha: c.head_sha,
   status: (c.status ?? "queued") as CheckRunInfo["status"],
   conclusion: (c.conclusion ?? null) as CheckRunInfo["conclusion"],
   externalId: c.external_id ?? null,
+  htmlUrl: c.html_url ?? null,
 });
+
+/** GitHub cuts deployment descriptions at 140 characters. */
+const clip140 = (text: string) => (text.length <= 140 ? text : text.slice(0, 139) + "…");
 
 function checkBody(input: Partial<CheckRunInput>): Record<string, unknown> {
   const body: Record<string, unknown> = {};
@@ -174,6 +180,41 @@ export class OctokitGitHub implements GitHubPort {
       o.rest.checks.listForRef({ owner: repo.owner, repo: repo.name, ref: sha, check_name: name, filter: "latest" }),
     );
     return data.check_runs.map(toCheck);
+  }
+
+  async createDeployment(repo: RepoRef, input: DeploymentInput) {
+    const { data } = await this.call(repo, `creating a deployment of ${input.ref} to ${input.environment}`, (o) =>
+      o.rest.repos.createDeployment({
+        owner: repo.owner,
+        repo: repo.name,
+        ref: input.ref,
+        environment: input.environment,
+        description: clip140(input.description),
+        auto_merge: input.autoMerge,
+        required_contexts: input.requiredContexts,
+        ...(input.payload ? { payload: input.payload as { [key: string]: unknown } } : {}),
+        ...(input.transientEnvironment !== undefined ? { transient_environment: input.transientEnvironment } : {}),
+        ...(input.productionEnvironment !== undefined ? { production_environment: input.productionEnvironment } : {}),
+      }),
+    );
+    // 202 means GitHub merged something first and made no deployment: never with auto_merge false.
+    if (!("id" in data) || typeof data.id !== "number") throw new ExternalError(`GitHub: creating a deployment of ${input.ref} made none: ${(data as { message?: string }).message ?? ""}`, "github");
+    return { id: data.id };
+  }
+
+  async createDeploymentStatus(repo: RepoRef, deploymentId: number, input: DeploymentStatusInput) {
+    await this.call(repo, `setting deployment ${deploymentId} to ${input.state}`, (o) =>
+      o.rest.repos.createDeploymentStatus({
+        owner: repo.owner,
+        repo: repo.name,
+        deployment_id: deploymentId,
+        state: input.state,
+        description: clip140(input.description),
+        ...(input.environmentUrl !== undefined ? { environment_url: input.environmentUrl } : {}),
+        ...(input.logUrl !== undefined ? { log_url: input.logUrl } : {}),
+        ...(input.autoInactive !== undefined ? { auto_inactive: input.autoInactive } : {}),
+      }),
+    );
   }
 
   async listComments(repo: RepoRef, issue: number): Promise<CommentInfo[]> {

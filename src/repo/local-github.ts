@@ -3,6 +3,8 @@ import type {
   CheckRunInfo,
   CheckRunInput,
   CommentInfo,
+  DeploymentInput,
+  DeploymentStatusInput,
   GitHubPort,
   PullRequestInfo,
   Reaction,
@@ -29,6 +31,7 @@ export class LocalGitHub implements GitHubPort {
   readonly reader: LocalRepoReader;
   readonly checkRuns: LocalCheckRun[] = [];
   readonly comments: LocalComment[] = [];
+  readonly deployments: Array<DeploymentInput & { id: number; statuses: DeploymentStatusInput[] }> = [];
   private nextId = 1;
   pullRequest?: PullRequestInfo;
 
@@ -76,6 +79,16 @@ export class LocalGitHub implements GitHubPort {
     Object.assign(c, Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)));
     c.updates++;
     this.opts.onCheckRun?.(c);
+  }
+  async createDeployment(_repo: RepoRef, input: DeploymentInput) {
+    const d = { ...input, id: this.nextId++, statuses: [] };
+    this.deployments.push(d);
+    return { id: d.id };
+  }
+  async createDeploymentStatus(_repo: RepoRef, id: number, input: DeploymentStatusInput) {
+    const d = this.deployments.find((x) => x.id === id);
+    if (!d) throw new Error(`no deployment ${id}`);
+    d.statuses.push(input);
   }
   async findCheckRuns(_repo: RepoRef, sha: string, name: string) {
     return this.checkRuns

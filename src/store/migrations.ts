@@ -123,10 +123,29 @@ function initial(dialect: DialectName): Migration {
   };
 }
 
+/** Node logs in the store, so any replica can render a run's log tails. */
+const nodeLogs: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable("node_logs")
+      .addColumn("run_id", "text", (c) => c.notNull())
+      .addColumn("node_id", "text", (c) => c.notNull())
+      .addColumn("seq", "integer", (c) => c.notNull())
+      .addColumn("text", "text", (c) => c.notNull())
+      .addColumn("bytes", "integer", (c) => c.notNull())
+      .addColumn("cut", "integer", (c) => c.notNull().defaultTo(0))
+      .addPrimaryKeyConstraint("node_logs_pk", ["run_id", "node_id", "seq"])
+      .execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropTable("node_logs").ifExists().execute();
+  },
+};
+
 export function createMigrationProvider(dialect: DialectName): MigrationProvider {
   return {
     async getMigrations() {
-      return { "0001_initial": initial(dialect) };
+      return { "0001_initial": initial(dialect), "0002_node_logs": nodeLogs };
     },
   };
 }

@@ -3,6 +3,7 @@ import type { NodeStatus } from "../engine/model/types.js";
 import type { RunFilter, RunPhase, RunRow } from "../core/ports/store.js";
 import { fromJson, runFromRow, runPatchToColumns, runToRow, toJson } from "./rows.js";
 import type { Database, DialectName } from "./schema.js";
+import { deleteRunLogs } from "./node-logs.js";
 import { chunk, inWriteTransaction } from "./transactions.js";
 
 /** Workflow runs and their node states. */
@@ -111,10 +112,11 @@ export async function replaceNodes(ctx: RunContext, runId: string, nodes: NodeSt
   });
 }
 
-/** Removes a run and its node states (history limits). */
+/** Removes a run, its node states and its logs (history limits). */
 export async function deleteRun(ctx: RunContext, runId: string): Promise<void> {
   await inWriteTransaction(ctx.db, ctx.dialect, async (trx) => {
     await trx.deleteFrom("run_nodes").where("run_id", "=", runId).execute();
+    await deleteRunLogs(trx, runId);
     await trx.deleteFrom("runs").where("id", "=", runId).execute();
   });
 }

@@ -70,6 +70,18 @@ export interface RunNodesTable {
   status: string;
 }
 
+/** A node's log as chunks in append order; the oldest are deleted past the size limit. */
+export interface NodeLogsTable {
+  run_id: string;
+  node_id: string;
+  seq: number;
+  text: string;
+  /** UTF-8 length of `text`. */
+  bytes: number;
+  /** 1 when output before this chunk was dropped as it was written (a chunk larger than the limit). */
+  cut: number;
+}
+
 export interface AuditTable {
   id: Generated<number>;
   at: number;
@@ -104,6 +116,7 @@ export interface Database {
   jobs: JobsTable;
   runs: RunsTable;
   run_nodes: RunNodesTable;
+  node_logs: NodeLogsTable;
   audit: AuditTable;
   locks: LocksTable;
   kv: KvTable;

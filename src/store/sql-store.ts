@@ -7,11 +7,14 @@ import type {
   Job,
   JobInput,
   JobState,
+  NodeLogChunk,
+  NodeLogText,
   RunFilter,
   RunRow,
   Store,
 } from "../core/ports/store.js";
 import * as queue from "./job-queue.js";
+import * as logs from "./node-logs.js";
 import * as runs from "./run-table.js";
 import { auditFromRow, fromJson, toJson } from "./rows.js";
 import type { Database, DialectName } from "./schema.js";
@@ -127,6 +130,12 @@ export class SqlStore implements Store {
   }
   deleteRun(runId: string): Promise<void> {
     return runs.deleteRun(this.ctx, runId);
+  }
+  appendNodeLogs(runId: string, chunks: NodeLogChunk[], opts: { maxBytes?: number } = {}): Promise<void> {
+    return logs.appendNodeLogs(this.ctx, runId, chunks, opts.maxBytes);
+  }
+  readNodeLog(runId: string, nodeId: string, opts: { tailBytes?: number } = {}): Promise<NodeLogText | undefined> {
+    return logs.readNodeLog(this.ctx, runId, nodeId, opts.tailBytes);
   }
 
   async audit(entry: AuditEntry): Promise<void> {

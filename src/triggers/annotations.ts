@@ -24,6 +24,10 @@ import type { TriggerProblem } from "./sensor-types.js";
 export const ON_ANNOTATION = "tiphys.io/on";
 export const BRANCHES_ANNOTATION = "tiphys.io/branches";
 export const PATHS_ANNOTATION = "tiphys.io/paths";
+/** Not a trigger: where the App runs the workflow's steps (checked here with the other annotations). */
+export const EXECUTOR_ANNOTATION = "tiphys.io/executor";
+export const EXECUTOR_KINDS = ["local", "kubernetes"] as const;
+export type ExecutorKind = (typeof EXECUTOR_KINDS)[number];
 /** What `pull_request` without an action selects. */
 export const DEFAULT_PULL_REQUEST_ACTIONS: readonly string[] = ["opened", "synchronize", "reopened"];
 
@@ -70,6 +74,10 @@ export function parseOn(manifest: unknown): OnEntry[] | undefined {
 export function checkAnnotations(manifest: unknown, file: string): TriggerProblem[] {
   const problems: TriggerProblem[] = [];
   const at = (key: string) => `metadata.annotations.${key}`;
+  const executor = annotation(manifest, EXECUTOR_ANNOTATION)?.trim();
+  if (executor !== undefined && !(EXECUTOR_KINDS as readonly string[]).includes(executor)) {
+    problems.push({ file, path: at(EXECUTOR_ANNOTATION), message: `"${executor}" is not an executor (expected ${EXECUTOR_KINDS.join(" or ")})`, severity: "error" });
+  }
   const on = parseOn(manifest);
   if (on === undefined) {
     for (const key of [BRANCHES_ANNOTATION, PATHS_ANNOTATION]) {

@@ -81,7 +81,7 @@ describe("renderUnknown", () => {
   it("suggests the nearest verb and lists all", () => {
     expect(renderUnknown(reg, "rety")).toBe(
       "Unknown command `/tiphys rety`. Did you mean `/tiphys retry`?\n\n" +
-        "Commands: `/tiphys help`, `/tiphys retry`, `/tiphys cancel`, `/tiphys ok-to-test`.",
+        "Commands: `/tiphys help`, `/tiphys retry`, `/tiphys cancel`, `/tiphys ok-to-test`, `/tiphys diff`, `/tiphys sync`, `/tiphys rollback`, `/tiphys lock`, `/tiphys unlock`.",
     );
   });
 

@@ -28,7 +28,8 @@ const rollback: VerbSpec = {
   params: "any",
 };
 
-const registry = () => defaultRegistry().register(promote).register(rollback);
+// The real `rollback` (issue 5) is registered already; the spec above only seeds malformed variants.
+const registry = () => defaultRegistry().register(promote);
 
 /** Parse one line (with the registry's value flags) and validate it. */
 function check(line: string, reg = registry()) {
@@ -51,6 +52,11 @@ describe("defaultRegistry", () => {
       ["retry", "write", "optional"],
       ["cancel", "write", "optional"],
       ["ok-to-test", "write", "none"],
+      ["diff", "read", "required"],
+      ["sync", "write", "required"],
+      ["rollback", "write", "required"],
+      ["lock", "write", "required"],
+      ["unlock", "write", "required"],
     ]);
   });
 
@@ -63,9 +69,9 @@ describe("defaultRegistry", () => {
   });
 
   it("returns a new registry each time, so adding a verb to one leaves others alone", () => {
-    const a = defaultRegistry().register({ ...rollback, verb: "sync", usage: "/tiphys sync <app>" });
-    expect(a.get("sync")?.verb).toBe("sync");
-    expect(defaultRegistry().get("sync")).toBeUndefined();
+    const a = defaultRegistry().register({ ...rollback, verb: "promote", usage: "/tiphys promote <app>" });
+    expect(a.get("promote")?.verb).toBe("promote");
+    expect(defaultRegistry().get("promote")).toBeUndefined();
   });
 
   it("looks verbs up ignoring case", () => {
@@ -77,8 +83,8 @@ describe("register refuses malformed specs", () => {
   it.each<[string, Partial<VerbSpec>, string]>([
     ["a duplicate verb", { verb: "retry", usage: "/tiphys retry" }, 'verb "retry" is registered twice'],
     ["an upper-case verb", { verb: "Sync", usage: "/tiphys Sync" }, "must be lower-case"],
-    ["a usage for another verb", { verb: "sync", usage: "/tiphys synch <app>" }, 'usage of "sync" must start with "/tiphys sync"'],
-    ["a flag written with dashes", { verb: "sync", usage: "/tiphys sync", flags: { "--prune": { summary: "x" } } }, 'flag "--prune"'],
+    ["a usage for another verb", { verb: "sink", usage: "/tiphys synch <app>" }, 'usage of "sink" must start with "/tiphys sink"'],
+    ["a flag written with dashes", { verb: "sink", usage: "/tiphys sink", flags: { "--prune": { summary: "x" } } }, 'flag "--prune"'],
   ])("%s", (_case, spec, message) => {
     expect(() => defaultRegistry().register({ ...rollback, ...spec })).toThrow(message);
   });
@@ -95,7 +101,9 @@ describe("validate accepts", () => {
     ["/tiphys promote --step 2 web"],
     ["/tiphys promote --step=-1.5"],
     ['/tiphys promote --reason "canary looks fine"'],
-    ["/tiphys rollback web revision=3"],
+    ["/tiphys rollback web 3"],
+    ["/tiphys lock web deploy freeze until Friday"],
+    ["/tiphys sync web --prune --dry-run"],
   ])("%s", (line) => {
     expect(check(line).ok).toBe(true);
   });
@@ -128,7 +136,9 @@ describe("validate says exactly what is wrong", () => {
     ["/tiphys promote --step=", "flag `--step` needs a number, but got ``"],
     ["/tiphys promote --reason", "flag `--reason` needs a value: `--reason=<string>`"],
     // targets
-    ["/tiphys rollback", "`/tiphys rollback` needs a target. Usage: `/tiphys rollback <app> [key=value]`"],
+    ["/tiphys rollback", "`/tiphys rollback` needs a target. Usage: `/tiphys rollback <app> [id]`"],
+    ["/tiphys rollback web 3 4", "`/tiphys rollback` takes one target, but got more: `web` `3` `4`"],
+    ["/tiphys unlock web now", "`/tiphys unlock` takes one target, but got more: `web` `now`"],
     ["/tiphys ok-to-test now", "`/tiphys ok-to-test` takes no target, but got `now`. Usage: `/tiphys ok-to-test`"],
     ["/tiphys retry build test", "`/tiphys retry` takes one target, but got more: `build` `test`"],
     // params

@@ -8,6 +8,7 @@ import {
   expectCheckUpdated,
   expectPermission,
   expectPull,
+  expectPullFiles,
   expectPushRun,
   expectToken,
   expectWorkflowCheck,
@@ -76,6 +77,7 @@ describe("check_run.requested_action ok-to-test", () => {
   const HEAD = "c".repeat(40);
   const BASE = "b".repeat(40);
   const FORK = "mallory/Hello-World";
+  const files = { ".tiphys/ci.yaml": workflowYaml({ script: "echo approved" }) };
 
   /** A fork's PR #2 is opened: Tiphys answers with the waiting approval check run 501. */
   async function forkPullRequestWaiting() {
@@ -87,6 +89,9 @@ describe("check_run.requested_action ok-to-test", () => {
     expectToken(h.gh.scope);
     expectCheckLookup(h.gh.scope, HEAD, "tiphys/approval");
     expectCheckCreated(h.gh.scope, { name: "tiphys/approval", id: 501 });
+    // The apps' preview reads the PR's files and the base's `.tiphys/` (never the fork's).
+    expectPullFiles(h.gh.scope, 2, []);
+    serveRepo(h.gh.scope, BASE, files);
     await h.deliver("pull_request", pr);
     h.gh.done();
   }
@@ -105,13 +110,13 @@ describe("check_run.requested_action ok-to-test", () => {
     await forkPullRequestWaiting();
     const before = h.gh.calls.length;
     const { scope } = h.gh;
-    const files = { ".tiphys/ci.yaml": workflowYaml({ script: "echo approved" }) };
     expectPermission(scope, "maintainer", "write");
     expectPull(scope, { number: 2, headSha: HEAD, baseSha: BASE, headRepo: FORK, author: "mallory" });
     expectCheckLookup(scope, HEAD, "tiphys/approval", [{ id: 501 }]);
     const approval = expectCheckUpdated(scope, 501, "completed");
-    serveRepo(scope, BASE, files);
+    // The base's config was read when the PR was opened; the approved preview lists the files again.
     const check = expectWorkflowCheck(scope, { workflow: "ci", id: 502 });
+    expectPullFiles(scope, 2, []);
 
     await h.deliver("check_run", buttonPress("maintainer"));
 

@@ -8,7 +8,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import { Probot, ProbotOctokit } from "probot";
-import { composeApp, configFromEnv, type ComposedApp } from "../../src/app/compose.js";
+import { composeApp, configFromEnv, type ComposedApp, type ComposeOptions } from "../../src/app/compose.js";
 import { DEFAULT_LIMITS, type AppLimits } from "../../src/app/context.js";
 import { AppMetrics } from "../../src/app/metrics.js";
 import { openMemoryStore } from "../../src/store/index.js";
@@ -47,6 +47,8 @@ export interface HarnessOptions {
   limits?: Partial<AppLimits>;
   /** How long `deliver` waits for the work to settle. */
   settleMs?: number;
+  /** More of the composition root's options (clusters, app sync timings ...). */
+  compose?: Partial<Omit<ComposeOptions, "probot" | "config" | "log" | "store" | "metrics">>;
 }
 
 let harnesses = 0;
@@ -73,6 +75,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     log: pino({ level: "silent" }),
     store: await openMemoryStore(),
     metrics: new AppMetrics({ defaultMetrics: false }),
+    ...opts.compose,
   });
   await probot.load(app.appFn);
   // Not app.start(): that also asks GitHub for failed deliveries, a call no test here is about.

@@ -6,6 +6,7 @@ import {
   expectCheckCreated,
   expectCheckLookup,
   expectPermission,
+  expectPullFiles,
   expectToken,
   expectWorkflowCheck,
   R,
@@ -31,11 +32,14 @@ function opened(): WebhookPayload & { pull_request: Pull } {
 
 const files = { ".tiphys/ci.yaml": workflowYaml({ script: "echo pr" }) };
 
-/** The approval check run an untrusted PR gets instead of runs. */
-function expectApprovalWaiting(headSha: string) {
+/** The approval check run an untrusted PR gets instead of runs, and the base's apps looked up for their preview. */
+function expectApprovalWaiting(pr: Pull) {
   expectToken(h.gh.scope);
-  expectCheckLookup(h.gh.scope, headSha, "tiphys/approval");
-  return expectCheckCreated(h.gh.scope, { name: "tiphys/approval", id: 301 });
+  expectCheckLookup(h.gh.scope, pr.head.sha, "tiphys/approval");
+  const approval = expectCheckCreated(h.gh.scope, { name: "tiphys/approval", id: 301 });
+  expectPullFiles(h.gh.scope, pr.number, []);
+  serveRepo(h.gh.scope, pr.base.sha, {});
+  return approval;
 }
 
 describe("pull_request", () => {
@@ -47,6 +51,7 @@ describe("pull_request", () => {
     expectPermission(scope, pr.user.login, "write");
     serveRepo(scope, pr.head.sha, files);
     const check = expectWorkflowCheck(scope, { workflow: "ci", id: 311 });
+    expectPullFiles(scope, pr.number, []);
 
     await h.deliver("pull_request", p);
 
@@ -66,15 +71,18 @@ describe("pull_request", () => {
     const p = opened();
     const pr = p.pull_request;
     pr.head.repo.full_name = "mallory/Hello-World";
-    const approval = expectApprovalWaiting(pr.head.sha);
+    const approval = expectApprovalWaiting(pr);
 
     await h.deliver("pull_request", p);
 
-    // The fork's code is not even read: no tree, no blob, no permission lookup.
+    // The fork's code is not even read: no tree or blob of its commit, no permission lookup; only the
+    // base's tree, for the apps the PR may touch.
     expect(h.gh.calls).toEqual([
       "POST /app/installations/1/access_tokens",
       `GET ${R}/commits/${pr.head.sha}/check-runs?check_name=tiphys%2Fapproval&filter=latest`,
       `POST ${R}/check-runs`,
+      `GET ${R}/pulls/${pr.number}/files?per_page=100`,
+      `GET ${R}/git/trees/${pr.base.sha}?recursive=1`,
     ]);
     expect(approval).toEqual([
       expect.objectContaining({
@@ -93,7 +101,7 @@ describe("pull_request", () => {
     const p = opened();
     const pr = p.pull_request;
     expectPermission(h.gh.scope, pr.user.login, "read");
-    const approval = expectApprovalWaiting(pr.head.sha);
+    const approval = expectApprovalWaiting(pr);
 
     await h.deliver("pull_request", p);
 

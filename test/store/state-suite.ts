@@ -115,6 +115,38 @@ export function defineStateSuite(backend: Backend): void {
     });
   });
 
+  describe("node logs", () => {
+    it("appends chunks per node in order and reads the whole log or its tail", async () => {
+      await store.createRun(makeRun("r"));
+      await store.appendNodeLogs("r", [
+        { nodeId: "a", text: "one\n" },
+        { nodeId: "b", text: "b-one\n" },
+        { nodeId: "a", text: "two\n" },
+      ]);
+      await store.appendNodeLogs("r", [{ nodeId: "a", text: "three ünïcode\n" }, { nodeId: "c", text: "" }]);
+      expect(await store.readNodeLog("r", "a")).toEqual({ text: "one\ntwo\nthree ünïcode\n", truncated: false });
+      expect(await store.readNodeLog("r", "b")).toEqual({ text: "b-one\n", truncated: false });
+      expect(await store.readNodeLog("r", "c")).toBeUndefined();
+      expect(await store.readNodeLog("other", "a")).toBeUndefined();
+      // A tail in bytes never splits a character: "ï" is two bytes.
+      expect(await store.readNodeLog("r", "a", { tailBytes: 7 })).toEqual({ text: "ïcode\n", truncated: true });
+      expect(await store.readNodeLog("r", "a", { tailBytes: 6 })).toEqual({ text: "code\n", truncated: true });
+      expect(await store.readNodeLog("r", "a", { tailBytes: 1000 })).toEqual({ text: "one\ntwo\nthree ünïcode\n", truncated: false });
+    });
+
+    it("keeps only the end of a log past the size limit, and forgets a deleted run's logs", async () => {
+      await store.createRun(makeRun("r"));
+      for (let i = 0; i < 10; i++) await store.appendNodeLogs("r", [{ nodeId: "n", text: `line ${i}\n` }], { maxBytes: 21 });
+      // Whole chunks go first: the last three lines (7 bytes each) fit in 21 bytes.
+      expect(await store.readNodeLog("r", "n")).toEqual({ text: "line 7\nline 8\nline 9\n", truncated: true });
+      // A chunk larger than the limit keeps its own end.
+      await store.appendNodeLogs("r", [{ nodeId: "big", text: "x".repeat(50) + "\nthe end\n" }], { maxBytes: 12 });
+      expect(await store.readNodeLog("r", "big")).toEqual({ text: "xxx\nthe end\n", truncated: true });
+      await store.deleteRun("r");
+      expect(await store.readNodeLog("r", "n")).toBeUndefined();
+    });
+  });
+
   describe("audit log", () => {
     it("appends entries and lists them newest first, by repo and with a limit", async () => {
       const entry = { actor: "mona", action: "command", decision: "allowed" as const };

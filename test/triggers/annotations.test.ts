@@ -84,6 +84,14 @@ describe("checkAnnotations and splitList", () => {
     expect(checkAnnotations(wf({ "tiphys.io/branches": "main" }), "f.yaml")[0]).toMatchObject({ severity: "warning", message: "tiphys.io/branches has no effect without tiphys.io/on" });
   });
 
+  it("refuses a tiphys.io/executor that names no executor, and accepts local and kubernetes", () => {
+    expect(checkAnnotations(wf({ "tiphys.io/on": "push", "tiphys.io/executor": "k8s" }), "f.yaml")).toEqual([
+      { file: "f.yaml", path: "metadata.annotations.tiphys.io/executor", message: '"k8s" is not an executor (expected local or kubernetes)', severity: "error" },
+    ]);
+    expect(checkAnnotations(wf({ "tiphys.io/on": "push", "tiphys.io/executor": "kubernetes" }), "f.yaml")).toEqual([]);
+    expect(checkAnnotations(wf({ "tiphys.io/on": "push", "tiphys.io/executor": "local" }), "f.yaml")).toEqual([]);
+  });
+
   it("splits at commas outside braces", () => {
     expect(splitList(" a, b/{x,y}/*, ,c ")).toEqual(["a", "b/{x,y}/*", "c"]);
   });

@@ -58,6 +58,35 @@ export interface CheckRunInfo {
   status: CheckStatus;
   conclusion?: CheckConclusion | null;
   externalId?: string | null;
+  /** The check run's page on GitHub, when the API said. */
+  htmlUrl?: string | null;
+}
+
+/** What a GitHub Deployment is created with (one per app and revision synced). */
+export interface DeploymentInput {
+  /** The commit deployed. */
+  ref: string;
+  environment: string;
+  description: string;
+  payload?: Record<string, unknown>;
+  /** Never merge the default branch into `ref` first: the commit is what was synced. */
+  autoMerge: false;
+  /** No commit-status contexts are required: the sync already happened. */
+  requiredContexts: string[];
+  transientEnvironment?: boolean;
+  productionEnvironment?: boolean;
+}
+
+export type DeploymentState = "queued" | "in_progress" | "success" | "failure" | "error" | "inactive";
+
+export interface DeploymentStatusInput {
+  state: DeploymentState;
+  description: string;
+  environmentUrl?: string;
+  /** Where to read about it (the app's check run). */
+  logUrl?: string;
+  /** GitHub marks older deployments of the environment inactive on a success (its default: true). */
+  autoInactive?: boolean;
 }
 
 export interface CommentInfo {
@@ -106,6 +135,9 @@ export interface GitHubPort {
   updateCheckRun(repo: RepoRef, id: number, input: Partial<CheckRunInput>): Promise<void>;
   /** Check runs of a commit with this name (newest first). */
   findCheckRuns(repo: RepoRef, sha: string, name: string): Promise<CheckRunInfo[]>;
+
+  createDeployment(repo: RepoRef, input: DeploymentInput): Promise<{ id: number }>;
+  createDeploymentStatus(repo: RepoRef, deploymentId: number, input: DeploymentStatusInput): Promise<void>;
 
   listComments(repo: RepoRef, issue: number): Promise<CommentInfo[]>;
   createComment(repo: RepoRef, issue: number, body: string): Promise<CommentInfo>;

@@ -111,6 +111,21 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
+/** Output of one node to append to its stored log (text as printed, lines ending in "\n"). */
+export interface NodeLogChunk {
+  nodeId: string;
+  text: string;
+}
+
+export interface NodeLogText {
+  text: string;
+  /** The text does not start at the beginning of the log (the store kept only its end, or a tail was asked for). */
+  truncated: boolean;
+}
+
+/** What a node's stored log keeps by default: its last 1 MiB. */
+export const NODE_LOG_MAX_BYTES = 1024 * 1024;
+
 export interface Store {
   /** Records a delivery and queues its job in one transaction; false (and nothing queued) for a redelivery. */
   acceptDelivery(d: DeliveryInput, job: JobInput): Promise<boolean>;
@@ -146,8 +161,16 @@ export interface Store {
   loadNodes(runId: string): Promise<Record<string, NodeStatus>>;
   /** Replaces a run's node states with exactly these (after a retry reset some). */
   replaceNodes(runId: string, nodes: NodeStatus[]): Promise<void>;
-  /** Removes a run and its node states (a CronWorkflow's history limits). */
+  /** Removes a run, its node states and its logs (a CronWorkflow's history limits). */
   deleteRun(runId: string): Promise<void>;
+
+  /**
+   * Appends output to the logs of a run's nodes, in one transaction; each node's log keeps at most
+   * its last `maxBytes` (default NODE_LOG_MAX_BYTES), whole chunks dropped from the start first.
+   */
+  appendNodeLogs(runId: string, chunks: NodeLogChunk[], opts?: { maxBytes?: number }): Promise<void>;
+  /** A node's stored log, or only its last `tailBytes`; undefined when it has none. */
+  readNodeLog(runId: string, nodeId: string, opts?: { tailBytes?: number }): Promise<NodeLogText | undefined>;
 
   audit(entry: AuditEntry): Promise<void>;
   listAudit(filter?: { repo?: string; limit?: number }): Promise<AuditEntry[]>;

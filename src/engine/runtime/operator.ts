@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { ConfigError } from "../../core/errors.js";
 import type { Cluster } from "../../core/ports/cluster.js";
 import type { ArtifactRepository } from "../artifacts/repository.js";
@@ -130,6 +131,8 @@ export class WorkflowRun {
   private readonly nameById = new Map<string, string>();
 
   constructor(readonly opts: WorkflowRunOptions) {
+    // Every running step listens for these: a fan-out of hundreds is not a listener leak.
+    setMaxListeners(0, this.stopController.signal, this.terminateController.signal);
     this.name = opts.workflow.metadata.name ?? "workflow";
     this.spec = opts.workflow.spec as WorkflowSpec;
     this.previous = opts.previousNodes ?? {};

@@ -15,6 +15,7 @@ import { GitReader } from "./git-reader.js";
 import { HttpError, matchRoute, type Json, type RecordedRequest, type Reply, type Route, type UnhandledRequest } from "./http.js";
 import { addDelivery, appRoutes } from "./routes-app.js";
 import { checkRunRoutes } from "./routes-checks.js";
+import { deploymentRoutes, deploymentsOf, type DeploymentRecord } from "./routes-deployments.js";
 import { commentJson, createComment, issueRoutes, reactionJson } from "./routes-issues.js";
 import { pullKey, pullRoutes } from "./routes-pulls.js";
 import { repoRoutes } from "./routes-repo.js";
@@ -74,7 +75,7 @@ export class FakeGitHub {
   ) {
     this.latencyMs = opts.latencyMs ?? 0;
     state.onRedeliver = opts.onRedeliver;
-    this.routes = [...appRoutes(state), ...checkRunRoutes(state), ...pullRoutes(state), ...issueRoutes(state), ...repoRoutes(state)];
+    this.routes = [...appRoutes(state), ...checkRunRoutes(state), ...deploymentRoutes(state), ...pullRoutes(state), ...issueRoutes(state), ...repoRoutes(state)];
   }
 
   get url(): string {
@@ -142,6 +143,12 @@ export class FakeGitHub {
     const repo = this.state.repo(c.owner, c.name);
     if (!repo) throw new Error(`fake GitHub: add the repository ${c.owner}/${c.name} first`);
     return commentJson(this.state, createComment(this.state, repo, { issueNumber: c.number, body: c.body, author: c.author, id: c.id }));
+  }
+
+  /** Deployments of a repository with their statuses (oldest first), oldest first. */
+  deployments(owner: string, name: string): DeploymentRecord[] {
+    const key = repoKey(owner, name);
+    return [...deploymentsOf(this.state).values()].filter((d) => d.repoKey === key).map((d) => structuredClone(d));
   }
 
   checkRuns(owner: string, name: string): FakeCheckRun[] {

@@ -1,8 +1,8 @@
 /**
  * The Kubernetes executor: each container/script node is a Pod in one namespace of a cluster (the
  * Cluster port). Status comes from one shared watch per namespace (pod-watch.ts); after the main
- * container ends, its log (followed while it runs, or read once) gives the live lines, `result` and
- * the output parameters (wrapper.ts). Per node: one create and one log read.
+ * container ends, its log (followed once it has run a while, or read once) gives the live lines,
+ * `result` and the output parameters (wrapper.ts). Per node: one create and one log read.
  *
  * Artifacts (artifact-plan.ts): an init container loads the inputs and a `wait` container stores the
  * outputs in the S3 repository, both from the Tiphys image; the `wait` container's log says what it
@@ -30,6 +30,11 @@ export interface KubernetesExecutorOptions {
   namespace?: string;
   /** Follow each main container's log while it runs (live lines). Default true; false reads it once at the end. */
   followLogs?: boolean;
+  /**
+   * With followLogs: start following a container's log once it has run this long (default 500 ms). A
+   * step that ends sooner costs one log read on a kept-alive connection, not a stream of its own.
+   */
+  followAfterMs?: number;
   /** Shown once per run (e.g. that the cluster is a simulation). */
   warnings?: string[];
   /** The artifact repository for the Pods; without it a step with artifacts is an Error saying so. */
@@ -147,17 +152,14 @@ export class KubernetesExecutor implements Executor {
     const logs = new LogCollector(req, this.opts.followLogs !== false);
     let settle!: (o: Outcome) => void;
     const outcome = new Promise<Outcome>((r) => (settle = r));
-    let started = false;
+    let followTimer: NodeJS.Timeout | undefined;
     let last: KubeObject | undefined;
     const unobserve = watch.observe(name, (p) => {
       if (!p) return settle({ view: { kind: "deleted" } });
       last = p;
       const view = viewPod(p);
-      if (view.kind === "started" || view.kind === "done") {
-        if (!started) {
-          started = true;
-          logs.start(this.opts.cluster, ns, name, signal);
-        }
+      if (view.kind === "started" && !followTimer) {
+        followTimer = setTimeout(() => logs.start(this.opts.cluster, ns, name, signal), this.opts.followAfterMs ?? 500);
       }
       if (view.kind === "done" || view.kind === "cannotStart") settle({ view });
     });
@@ -174,6 +176,7 @@ export class KubernetesExecutor implements Executor {
       }
       this.track(req.workflow.name, name);
       const { view } = await outcome;
+      clearTimeout(followTimer);
       if (view.kind === "aborted" || view.kind === "deleted") {
         if (view.kind === "aborted") await this.deletePod(name);
         logs.stop();
@@ -205,6 +208,7 @@ export class KubernetesExecutor implements Executor {
       this.collectAfterPod(req, name, view.phase === "Succeeded" && view.exitCode === 0);
       return result;
     } finally {
+      clearTimeout(followTimer);
       unobserve();
       signal.removeEventListener("abort", onAbort);
     }
