@@ -162,7 +162,7 @@ async function remember(ctx: AppContext, p: AppSyncJob, prepared: PreparedApp, f
 }
 
 /** A debounced writer of progress to the check run: the first update waits one window after its creation. */
-function progressWriter(ctx: AppContext, repo: RepoRef, checkRunId: number, render: (s: OperationState) => AppCheckOutput) {
+function progressWriter(ctx: AppContext, repo: RepoRef, checkRunId: Promise<number>, render: (s: OperationState) => AppCheckOutput) {
   const windowMs = ctx.limits.checkRunDebounceMs;
   let last = Date.now();
   let latest: OperationState | undefined;
@@ -178,7 +178,7 @@ function progressWriter(ctx: AppContext, repo: RepoRef, checkRunId: number, rend
         last = Date.now();
         const out = render(latest!);
         chain = chain
-          .then(() => ctx.github.updateCheckRun(repo, checkRunId, { status: "in_progress", output: { title: out.title, summary: out.summary, text: out.text } }))
+          .then(async () => ctx.github.updateCheckRun(repo, await checkRunId, { status: "in_progress", output: { title: out.title, summary: out.summary, text: out.text } }))
           .catch((err) => ctx.log.warn({ err }, "updating the app's check run failed"));
       }, Math.max(0, last + windowMs - Date.now()));
       timer.unref?.();
@@ -197,28 +197,35 @@ async function syncAndReport(ctx: AppContext, p: AppSyncJob, prepared: PreparedA
   const key = appKey(p.repo, p.app);
   const by = initiator(p);
   const lock = await readLock(ctx.store, p.repo, p.app);
-  const check = await writeCheck(ctx, p, { status: "in_progress", title: `Syncing ${p.app} to ${short(p.sha)}`, summary: `Initiated by ${by}.` });
-  let deploymentId = p.deploymentId;
-  if (!deploymentId) {
-    // The Deployment reports the sync; without it (say, an installation that has not granted
-    // `deployments: write`) the sync still runs and its check run says how it went.
-    try {
-      deploymentId = (
-        await ctx.github.createDeployment(p.repo, {
-          ref: p.sha,
-          environment: environmentOf(prepared.loaded.app),
-          description: `${p.app} at ${short(p.sha)}, by ${by}`,
-          payload: { app: p.app, trigger: p.trigger, checkRun: check.id },
-          autoMerge: false,
-          requiredContexts: [],
-        })
-      ).id;
-    } catch (err) {
-      ctx.log.warn({ err }, "creating the GitHub Deployment failed; syncing without it");
+  // The cluster does not wait for GitHub: the check run and the Deployment are written while the sync
+  // starts (GitHub's write pacing would otherwise delay the first apply by seconds).
+  const reporting = (async () => {
+    const check = await writeCheck(ctx, p, { status: "in_progress", title: `Syncing ${p.app} to ${short(p.sha)}`, summary: `Initiated by ${by}.` });
+    let deploymentId = p.deploymentId;
+    if (!deploymentId) {
+      // The Deployment reports the sync; without it (say, an installation that has not granted
+      // `deployments: write`) the sync still runs and its check run says how it went.
+      try {
+        deploymentId = (
+          await ctx.github.createDeployment(p.repo, {
+            ref: p.sha,
+            environment: environmentOf(prepared.loaded.app),
+            description: `${p.app} at ${short(p.sha)}, by ${by}`,
+            payload: { app: p.app, trigger: p.trigger, checkRun: check.id },
+            autoMerge: false,
+            requiredContexts: [],
+          })
+        ).id;
+      } catch (err) {
+        ctx.log.warn({ err }, "creating the GitHub Deployment failed; syncing without it");
+      }
+      await deploymentStatus(ctx, p.repo, deploymentId, { state: "in_progress", description: `Syncing ${p.app}`, ...(check.url ? { logUrl: check.url } : {}) });
     }
-    await deploymentStatus(ctx, p.repo, deploymentId, { state: "in_progress", description: `Syncing ${p.app}`, ...(check.url ? { logUrl: check.url } : {}) });
-  }
-  const progress = progressWriter(ctx, p.repo, check.id, (s) => renderSyncProgress(p.app, p.sha, s, by));
+    return { check, deploymentId };
+  })();
+  // Handled below, after the sync; this only keeps an early failure from being reported as unhandled.
+  reporting.catch(() => {});
+  const progress = progressWriter(ctx, p.repo, reporting.then((r) => r.check.id), (s) => renderSyncProgress(p.app, p.sha, s, by));
   const policy = prepared.loaded.app.spec.syncPolicy;
   let outcome: SyncOutcome | undefined;
   let error: Error | undefined;
@@ -241,6 +248,7 @@ async function syncAndReport(ctx: AppContext, p: AppSyncJob, prepared: PreparedA
   } finally {
     await progress.close();
   }
+  const { check, deploymentId } = await reporting;
   const ok = outcome?.operationState.phase === "Succeeded";
   ctx.metrics.appSyncs.inc({ trigger: p.trigger, phase: outcome?.operationState.phase ?? "Error" });
   const retries = p.retry ?? 0;
