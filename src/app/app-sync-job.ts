@@ -68,11 +68,18 @@ export async function runAppSyncJob(ctx: AppContext, job: Job): Promise<void> {
   }
   const renew = setInterval(() => void ctx.store.tryLock(lockName, owner, opts.lockTtlMs).catch(() => undefined), Math.max(100, opts.lockTtlMs / 3));
   renew.unref();
-  try {
-    await operate(scoped, p);
-  } finally {
+  let released = false;
+  // The lock guards the cluster operation; the GitHub reports written after it do not hold up the next one.
+  const release = async () => {
+    if (released) return;
+    released = true;
     clearInterval(renew);
     await ctx.store.unlock(lockName, owner).catch((err) => log.warn({ err }, "releasing the app's operation lock failed"));
+  };
+  try {
+    await operate(scoped, p, release);
+  } finally {
+    await release();
   }
 }
 
@@ -102,7 +109,7 @@ async function writeCheck(ctx: AppContext, p: AppSyncJob, out: AppCheckOutput & 
   return { id: c.id, url: c.htmlUrl ?? undefined };
 }
 
-async function operate(ctx: AppContext, p: AppSyncJob): Promise<void> {
+async function operate(ctx: AppContext, p: AppSyncJob, clusterDone: () => Promise<void>): Promise<void> {
   const shape = (app: Application): Application => {
     if (!p.rollback) return pinRevision(app, p.repo, p.sha);
     const copy = structuredClone(app);
@@ -150,7 +157,7 @@ async function operate(ctx: AppContext, p: AppSyncJob): Promise<void> {
       }
     }
   }
-  await syncAndReport(ctx, p, prepared, automated && isAutomatedTrigger(p));
+  await syncAndReport(ctx, p, prepared, automated && isAutomatedTrigger(p), clusterDone);
 }
 
 /** Remembers a synced automated app and lets self-heal watch it. */
@@ -192,7 +199,7 @@ function progressWriter(ctx: AppContext, repo: RepoRef, checkRunId: Promise<numb
   };
 }
 
-async function syncAndReport(ctx: AppContext, p: AppSyncJob, prepared: PreparedApp, automatedRun: boolean): Promise<void> {
+async function syncAndReport(ctx: AppContext, p: AppSyncJob, prepared: PreparedApp, automatedRun: boolean, clusterDone: () => Promise<void>): Promise<void> {
   const opts = syncOptionsOf(ctx.appSync);
   const key = appKey(p.repo, p.app);
   const by = initiator(p);
@@ -248,8 +255,18 @@ async function syncAndReport(ctx: AppContext, p: AppSyncJob, prepared: PreparedA
   } finally {
     await progress.close();
   }
-  const { check, deploymentId } = await reporting;
   const ok = outcome?.operationState.phase === "Succeeded";
+  // What the next operation reads (retries, the failed-for-good record, the self-heal target) is written
+  // before the lock goes; the GitHub reports after it.
+  if (ok) {
+    await ctx.store.deleteValue(RETRY_NS, key);
+    await ctx.store.deleteValue(FAILED_NS, key);
+    await remember(ctx, p, prepared, outcome!.operationState.finishedAt ?? ctx.now().toISOString());
+    await clusterDone();
+  } else if (!automatedRun) {
+    await clusterDone();
+  }
+  const { check, deploymentId } = await reporting;
   ctx.metrics.appSyncs.inc({ trigger: p.trigger, phase: outcome?.operationState.phase ?? "Error" });
   const retries = p.retry ?? 0;
   if (!ok && automatedRun) {
@@ -270,11 +287,8 @@ async function syncAndReport(ctx: AppContext, p: AppSyncJob, prepared: PreparedA
     autoInactive: true,
     ...(check.url ? { logUrl: check.url } : {}),
   });
-  await ctx.store.deleteValue(RETRY_NS, key);
-  if (ok) {
-    await ctx.store.deleteValue(FAILED_NS, key);
-    await remember(ctx, p, prepared, outcome!.operationState.finishedAt ?? ctx.now().toISOString());
-  } else {
+  if (!ok) {
+    await ctx.store.deleteValue(RETRY_NS, key);
     const failed: FailedRevision = { revision: p.sha, phase: outcome?.operationState.phase ?? "Error", message: outcome?.operationState.message ?? error!.message, at: ctx.now().toISOString() };
     await ctx.store.putValue(FAILED_NS, key, failed);
   }

@@ -45,7 +45,9 @@ export function pinRevision(app: Application, repo: RepoRef, sha: string): Appli
 
 /** Queues the sync of one app at one commit. */
 export async function enqueueAppSync(ctx: AppContext, job: AppSyncJob, opts: { key?: string; runAt?: Date } = {}): Promise<string | undefined> {
-  return ctx.store.enqueue({ kind: APP_SYNC_JOB, key: opts.key, installationId: job.repo.installationId, repo: repoFullName(job.repo), payload: job, runAt: opts.runAt });
+  const id = await ctx.store.enqueue({ kind: APP_SYNC_JOB, key: opts.key, installationId: job.repo.installationId, repo: repoFullName(job.repo), payload: job, runAt: opts.runAt });
+  if (id && !opts.runAt) ctx.wakeWorker?.();
+  return id;
 }
 
 /**

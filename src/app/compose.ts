@@ -147,6 +147,7 @@ export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
   if (role !== "web") ctx.selfHeal = new SelfHealer(ctx);
   const worker = new Worker(ctx, { pollMs: config.pollMs, handlers: { cron: runCronJob, [APP_SYNC_JOB]: runAppSyncJob }, lanes: { [APP_SYNC_JOB]: APP_SYNC_LANE } });
   const wake = role === "web" ? (opts.wake ?? (() => {})) : () => worker.wake();
+  if (role !== "web") ctx.wakeWorker = () => worker.wake();
   const appFn = webhookHandlers((ev) => acceptEvent(ctx, ev, wake));
   let redeliverTimer: NodeJS.Timeout | undefined;
   let cronTimer: NodeJS.Timeout | undefined;

@@ -56,6 +56,8 @@ export interface AppContext {
   selfHeal?: import("./self-heal.js").SelfHealer;
   /** Where workflow steps run: local processes, or Pods (TIPHYS_EXECUTOR, `tiphys.io/executor`). Local when unset. */
   executors?: import("./executors.js").AppExecutors;
+  /** Tells this replica's worker that a job was queued (it would otherwise see it at its next poll). */
+  wakeWorker?: () => void;
   /** Where a check run's "Details" link points (none when unset). */
   publicUrl?: string;
   now(): Date;
