@@ -138,7 +138,8 @@ function expectNoTokenAnywhere(): void {
   // The debug logs were really on, the clone's argv and environment among them.
   expect(output).toMatch(/simple-git:task:clone/);
   const files = filesUnder(dataDir);
-  expect(files.some((f) => f.endsWith(".log"))).toBe(true);
+  // Node logs live in the store (the SQLite file and its write-ahead log), which is read below like any file.
+  expect(files.some((f) => /tiphys\.db(-wal)?$/.test(f))).toBe(true);
   const onDisk = files.map((f) => [f, readFileSync(f).toString("latin1")] as const);
   for (const token of tokens) {
     for (const form of formsOf(token)) {

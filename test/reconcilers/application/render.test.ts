@@ -2,7 +2,7 @@
 // real helm and kustomize from .tools/bin: the objects must be what the binaries give when run by
 // hand. Plus the Application fields that change the render, the failure paths, and the cache.
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,7 +19,8 @@ import { createBinaryToolRunner } from "../../../src/tools/binaries.js";
 import { toolPath } from "../../../scripts/tools-path.mjs";
 
 const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
-const CORPUS = join(repoRoot, "..", "shared", "corpus", "argocd-example-apps");
+// The real path: a checkout beside a symlinked ../shared (as CI clones have it) is read through its real path.
+const CORPUS = realpathSync(join(repoRoot, "..", "shared", "corpus", "argocd-example-apps"));
 const REPO = "https://github.com/argoproj/argocd-example-apps.git";
 const REVISION = "0d521c6";
 
