@@ -17,9 +17,11 @@ import {
   pickApp,
   readAppFile,
   repoOfFile,
-  syncApplication,
   type AppContext,
 } from "../app/applications.js";
+import { syncWithRollouts } from "../app/rollouts.js";
+import type { RolloutState } from "../reconcilers/rollout/controller.js";
+import { progressLine, renderRollout } from "./rollout-render.js";
 import { ConfigError } from "../core/errors.js";
 import type { ResourceDiff } from "../reconcilers/application/diff.js";
 import type { OperationState, ResourceResult } from "../reconcilers/application/types.js";
@@ -151,7 +153,14 @@ export function addAppCommands(program: Command, setExit: (code: number) => void
         if (s.message !== lastMessage) process.stderr.write(pc.dim(`${new Date().toISOString().slice(11, 19)} ${s.phase}: ${s.message}\n`));
         lastMessage = s.message;
       };
-      const outcome = await syncApplication(ctx, app, project, opened.cluster, { prune: flags.prune, dryRun: flags.dryRun, waveDelayMs: flags.waveDelay, onProgress: progress });
+      let lastRollout = "";
+      const onRollout = (r: RolloutState) => {
+        const line = progressLine(r);
+        if (line.slice(9) !== lastRollout) process.stderr.write(pc.dim(line) + "\n");
+        lastRollout = line.slice(9);
+      };
+      // Rollouts in the app: Tiphys is their controller; the command returns once each is at a gate, done or failed.
+      const { outcome, rollouts } = await syncWithRollouts(ctx, app, project, opened.cluster, { prune: flags.prune, dryRun: flags.dryRun, waveDelayMs: flags.waveDelay, onProgress: progress, onRollout });
       const shown = applicationWithStatus(original, outcome);
       if (flags.output === "json") process.stdout.write(JSON.stringify(shown, null, 2) + "\n");
       else {
@@ -172,7 +181,11 @@ export function addAppCommands(program: Command, setExit: (code: number) => void
           ].join("\n"),
         );
       }
-      setExit(outcome.operationState.phase === "Succeeded" ? 0 : 1);
+      const clusterArgs = flags.cluster ? `--cluster ${flags.cluster}` : [flags.kubeconfig ? `--kubeconfig ${flags.kubeconfig}` : "", flags.context ? `--context ${flags.context}` : ""].filter(Boolean).join(" ");
+      for (const r of rollouts) {
+        (flags.output === "json" ? process.stderr : process.stdout).write("\n" + renderRollout(r, { color: process.stdout.isTTY === true && flags.output !== "json", clusterArgs }) + "\n");
+      }
+      setExit(outcome.operationState.phase === "Succeeded" && rollouts.every((r) => r.phase !== "Degraded") ? 0 : 1);
     } finally {
       await opened.close();
       await ctx.checkouts.close();

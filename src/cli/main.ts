@@ -12,6 +12,7 @@ import { renderSummary, renderTree } from "./render.js";
 import { addLocalCommand } from "./local-command.js";
 import { addClusterCommand } from "./cluster-command.js";
 import { addAppCommands } from "./app-commands.js";
+import { addRolloutCommands } from "./rollout-commands.js";
 import { TerminalReporter } from "./terminal-reporter.js";
 
 export const EXIT = { ok: 0, failed: 1, invalid: 2 } as const;
@@ -146,6 +147,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   addLocalCommand(program, setExit);
   addClusterCommand(program, setExit);
   addAppCommands(program, setExit);
+  addRolloutCommands(program, setExit);
 
   program
     .command("run")

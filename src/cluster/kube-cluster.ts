@@ -1,5 +1,5 @@
 import { KubeConfig, Log, PatchStrategy, Watch } from "@kubernetes/client-node";
-import type { ApplyOptions, Cluster, KubeObject, ListOptions, ObjectRef, PatchType, ResourceInfo, WatchEvent, WatchHandle } from "../core/ports/cluster.js";
+import type { ApplyOptions, Cluster, KubeObject, ListOptions, ObjectRef, PatchOptions, PatchType, ResourceInfo, WatchEvent, WatchHandle } from "../core/ports/cluster.js";
 import { Discovery, groupVersionPath } from "./discovery.js";
 import { isRetryable, notServed, retryAfterMs, statusOf, translate, translateLogError } from "./errors.js";
 import { followLog } from "./logs.js";
@@ -194,11 +194,12 @@ export class KubeCluster implements Cluster {
     return this.request<T>(`replacing ${obj.kind} ${obj.metadata?.name}`, { method: "PUT", path, query: { fieldManager: this.fieldManager }, body: obj });
   }
 
-  async patch<T extends KubeObject = KubeObject>(ref: ObjectRef, patch: unknown, type: PatchType): Promise<T> {
+  async patch<T extends KubeObject = KubeObject>(ref: ObjectRef, patch: unknown, type: PatchType, opts: PatchOptions = {}): Promise<T> {
     const path = await this.objectPath(ref);
-    return this.request<T>(`patching ${ref.kind} ${ref.name}`, {
+    const sub = opts.subresource ? `/${opts.subresource}` : "";
+    return this.request<T>(`patching ${ref.kind} ${ref.name}${sub ? ` (${opts.subresource})` : ""}`, {
       method: "PATCH",
-      path,
+      path: path + sub,
       query: { fieldManager: this.fieldManager },
       body: patch,
       contentType: PATCH_TYPES[type],

@@ -49,6 +49,10 @@ export interface ApplyOptions {
 
 export type PatchType = "merge" | "strategic" | "json";
 
+export interface PatchOptions {
+  subresource?: "status";
+}
+
 export type WatchEvent =
   | { type: "ADDED" | "MODIFIED" | "DELETED"; object: KubeObject }
   | { type: "BOOKMARK"; resourceVersion: string };
@@ -80,7 +84,12 @@ export interface Cluster {
   /** Server-side apply. */
   apply<T extends KubeObject = KubeObject>(obj: T, opts?: ApplyOptions): Promise<T>;
   replace<T extends KubeObject = KubeObject>(obj: T): Promise<T>;
-  patch<T extends KubeObject = KubeObject>(ref: ObjectRef, patch: unknown, type: PatchType): Promise<T>;
+  /**
+   * Patches the object, or with `subresource: "status"` its status (the only way to write the status of
+   * a kind that has a status subresource). A `metadata.resourceVersion` in the patch is a precondition:
+   * a stale one fails with 409 Conflict.
+   */
+  patch<T extends KubeObject = KubeObject>(ref: ObjectRef, patch: unknown, type: PatchType, opts?: PatchOptions): Promise<T>;
   /** Deletes; resolves false when it was already gone. */
   delete(ref: ObjectRef, opts?: { propagationPolicy?: "Background" | "Foreground" | "Orphan"; gracePeriodSeconds?: number }): Promise<boolean>;
   /**

@@ -13,6 +13,7 @@ import { compareApp, destinationNamespace, discoverScopes, kindsToList, loadLive
 import { healthOf, hookPhaseOf } from "./health.js";
 import { readInventory, writeInventory, type Inventory } from "./inventory.js";
 import { appSyncOptions, projectRefusesKind, sourcesOf, syncOption } from "./model.js";
+import { ensureRolloutCrds, needsRolloutCrds } from "../rollout/controller-crds.js";
 import { adjustPruneWaves, deletePolicies, hookInfo, hookName, newTask, sortTasks, type SyncTask } from "./tasks.js";
 import type { Application, AppProject, OperationPhase, OperationState, ResourceKey, ResourceResult, RevisionHistory } from "./types.js";
 import { groupKindOf, keyOf, keyString, versionOf } from "./types.js";
@@ -122,6 +123,12 @@ export class SyncOperation {
 
   async run(): Promise<SyncOutcome> {
     const { app, rendered } = this.req;
+    // Tiphys is the Rollout controller: a Rollout (or analysis template) needs no Argo Rollouts
+    // installed, only its CRDs, which Tiphys installs before validation (not on a dry run).
+    if (!this.req.dryRun && needsRolloutCrds(rendered)) {
+      // Without the right to create CRDs, validation below names the kind the cluster does not serve.
+      await ensureRolloutCrds(this.cluster).catch(() => undefined);
+    }
     const { scopeOf, unknown } = await discoverScopes(this.cluster, rendered);
     const targets = prepareTargets(app, rendered, scopeOf);
     const previous = await readInventory(this.cluster, app);

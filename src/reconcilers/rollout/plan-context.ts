@@ -6,11 +6,12 @@
  * informer cache is, so later steps of the same pass see it.
  */
 import { computePodTemplateHash } from "./hash.js";
+import { podTemplateEqualIgnoreHash } from "./template-equal.js";
 import type { AnalysisRunRequest, AnalysisRunType, ObservedAnalysisRun, ObservedService, PlanInput, RolloutAction, RolloutEvent } from "./plan-types.js";
 import { replicasOf } from "./replicas.js";
 import { rolloutAnalysisArgs } from "./analysis-run.js";
 import { MESSAGES, PauseContext, REASONS, getCondition, newCondition, pauseConditionOf, rfc3339, setCondition } from "./status.js";
-import type { KubeObject, PauseReason, Rollout, RolloutAnalysis, RolloutAnalysisRunStatus, RolloutSpec, RolloutStatus } from "./types.js";
+import type { KubeObject, PauseReason, PodTemplateSpec, Rollout, RolloutAnalysis, RolloutAnalysisRunStatus, RolloutSpec, RolloutStatus } from "./types.js";
 import { DESIRED_REPLICAS_ANNOTATION, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION, isCompleted } from "./types.js";
 
 /** A ReplicaSet during planning: spec.replicas and the deadline change as actions are planned. */
@@ -22,6 +23,8 @@ export interface RSView {
   status: { replicas: number; readyReplicas: number; availableReplicas: number };
   scaleDownDeadline?: string;
   creationTimestamp?: string;
+  /** spec.template, for finding the new ReplicaSet by template. */
+  template?: PodTemplateSpec;
   deleted?: boolean;
 }
 
@@ -73,8 +76,13 @@ export class Pass {
       status: { replicas: rs.status?.replicas ?? 0, readyReplicas: rs.status?.readyReplicas ?? 0, availableReplicas: rs.status?.availableReplicas ?? 0 },
       scaleDownDeadline: rs.scaleDownDeadline,
       creationTimestamp: rs.creationTimestamp,
+      template: rs.template,
     }));
-    this.newRS = this.allRSs.find((rs) => rs.hash === this.hash);
+    // FindNewReplicaSet: by name (the hash), else the oldest whose template is equal ignoring the hash
+    // (an undo copies a ReplicaSet's template, defaults filled in by the server, back into the Rollout).
+    const template = this.spec.template;
+    const equal = byAge.find((rs) => rs.template !== undefined && podTemplateEqualIgnoreHash(rs.template, template));
+    this.newRS = this.allRSs.find((rs) => rs.hash === this.hash) ?? (equal ? this.allRSs.find((rs) => rs.name === equal.name) : undefined);
     this.stableRS = this.prev.stableRS ? this.allRSs.find((rs) => rs.hash === this.prev.stableRS) : undefined;
     this.services = new Map(Object.entries(input.services ?? {}).map(([k, v]) => [k, { ...v }]));
     this.runs = (input.analysisRuns ?? []).map((r) => ({ ...r }));
@@ -145,7 +153,7 @@ export class Pass {
       spec: { replicas: 0, minReadySeconds: this.spec.minReadySeconds ?? 0, selector, template },
     };
     this.actions.push({ kind: "createReplicaSet", name, podTemplateHash: this.hash, revision, replicaSet });
-    this.newRS = { name, hash: this.hash, revision, replicas: 0, status: { replicas: 0, readyReplicas: 0, availableReplicas: 0 }, creationTimestamp: this.nowIso };
+    this.newRS = { name, hash: this.hash, revision, replicas: 0, status: { replicas: 0, readyReplicas: 0, availableReplicas: 0 }, creationTimestamp: this.nowIso, template };
     this.allRSs.push(this.newRS);
     this.event("NewReplicaSetCreated", `Created ReplicaSet ${name} (revision ${revision})`);
     setCondition(this.prev, newCondition("Progressing", "True", REASONS.newReplicaSetCreated, MESSAGES.newReplicaSet(name), this.nowIso));
@@ -321,6 +329,7 @@ export class Pass {
         status: { ...rs.status },
         ...(rs.scaleDownDeadline ? { scaleDownDeadline: rs.scaleDownDeadline } : {}),
         ...(rs.creationTimestamp ? { creationTimestamp: rs.creationTimestamp } : {}),
+        ...(rs.template ? { template: rs.template } : {}),
       })),
       services: Object.fromEntries(this.services),
       analysisRuns: this.runs.map((r) => ({ ...r })),
