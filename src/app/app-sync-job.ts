@@ -263,6 +263,8 @@ async function syncAndReport(ctx: AppContext, p: AppSyncJob, prepared: PreparedA
     await ctx.store.deleteValue(FAILED_NS, key);
     await remember(ctx, p, prepared, outcome!.operationState.finishedAt ?? ctx.now().toISOString());
     await clusterDone();
+    // Rollouts the sync applied: the App drives their releases from here on (their gates, in the PR).
+    await ctx.rollouts?.afterSync({ repo: p.repo, app: p.app, destination: prepared.app.spec.destination, sha: p.sha, rendered: prepared.rendered, pushedBy: p.pushedBy ?? p.initiatedBy });
   } else if (!automatedRun) {
     await clusterDone();
   }

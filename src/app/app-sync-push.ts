@@ -55,7 +55,7 @@ export async function enqueueAppSync(ctx: AppContext, job: AppSyncJob, opts: { k
  * repository at the pushed branch gets a sync job. Problems in the Application documents fail the
  * `tiphys/apps` check run with an annotation each.
  */
-export async function queueAppSyncsForPush(ctx: AppContext, repo: RepoRef, push: { sha: string; branch: string; defaultBranch: string; deliveryId: string }): Promise<number> {
+export async function queueAppSyncsForPush(ctx: AppContext, repo: RepoRef, push: { sha: string; branch: string; defaultBranch: string; deliveryId: string; pushedBy?: string }): Promise<number> {
   const { apps, error } = await loadRepoApps(ctx, repo, push.sha);
   if (error) {
     const problems = problemsFromConfig(error.problems.length > 0 ? error.problems : [{ message: error.message, severity: "error" }]);
@@ -78,7 +78,7 @@ export async function queueAppSyncsForPush(ctx: AppContext, repo: RepoRef, push:
     const name = app.metadata.name;
     const wanted: WantedRevision = { sha: push.sha, trigger: "push", at: ctx.now().toISOString() };
     await ctx.store.putValue(WANTED_NS, appKey(repo, name), wanted);
-    const id = await enqueueAppSync(ctx, { repo, app: name, sha: push.sha, configSha: push.sha, trigger: "push" }, { key: `app-sync:${appKey(repo, name)}@${push.sha}:${push.deliveryId}` });
+    const id = await enqueueAppSync(ctx, { repo, app: name, sha: push.sha, configSha: push.sha, trigger: "push", ...(push.pushedBy ? { pushedBy: push.pushedBy } : {}) }, { key: `app-sync:${appKey(repo, name)}@${push.sha}:${push.deliveryId}` });
     if (id) queued++;
   }
   if (queued > 0) ctx.log.info({ sha: push.sha, apps: queued }, "application syncs queued");

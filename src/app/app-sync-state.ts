@@ -45,6 +45,8 @@ export interface AppSyncJob {
   trigger: SyncTrigger;
   /** Who asked (manual, rollback). */
   initiatedBy?: string;
+  /** Who pushed the commit (push): a Rollout's second-person rule keeps them from promoting it. */
+  pushedBy?: string;
   prune?: boolean;
   /** Automated retries done so far for this revision. */
   retry?: number;

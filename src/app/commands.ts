@@ -1,4 +1,4 @@
-import { authorize, defaultRegistry, isBotLogin, parseCommands, renderHelp, renderRefusal, type CommandRegistry, type ParsedCommand } from "../chatops/index.js";
+import { appRegistry, authorize, isBotLogin, parseCommands, renderHelp, renderRefusal, type CommandRegistry, type ParsedCommand } from "../chatops/index.js";
 import type { Reaction, RepoRef } from "../core/ports/github.js";
 import { repoFullName } from "../core/ports/github.js";
 import type { AuditEntry } from "../core/ports/store.js";
@@ -9,6 +9,7 @@ import { CANCEL_NS } from "./execute-run.js";
 import { onPullRequest, type EventJob } from "./on-event.js";
 import { requeueRun } from "./rerun.js";
 import { APP_COMMANDS } from "./app-commands.js";
+import { retryRolloutNamed, rolloutWhoMay, ROLLOUT_COMMANDS } from "./rollout-commands.js";
 
 interface CommandContext {
   ctx: AppContext;
@@ -18,6 +19,8 @@ interface CommandContext {
   actor: string;
   commentId: number;
   payload: EventJob["payload"];
+  /** The commenter's repository permission (read once per comment). */
+  permission?: string;
 }
 
 type Outcome = { decision: AuditEntry["decision"]; reply?: string; reason?: string; sha?: string };
@@ -46,8 +49,9 @@ export async function approveAndStart(ctx: AppContext, repo: RepoRef, number: nu
 
 const HANDLERS: Record<string, VerbHandler> = {
   ...APP_COMMANDS,
+  ...ROLLOUT_COMMANDS,
   async help(c, cmd) {
-    return { decision: "done", reply: renderHelp(defaultRegistry(), cmd.target) };
+    return { decision: "done", reply: renderHelp(appRegistry(), cmd.target) };
   },
   async "ok-to-test"(c) {
     const refused = needsPullRequest(c, "ok-to-test");
@@ -56,6 +60,9 @@ const HANDLERS: Record<string, VerbHandler> = {
     return { decision: "done", sha };
   },
   async retry(c, cmd) {
+    // A Rollout of the repository by that name: its aborted release starts again (anywhere in the repo).
+    const rollout = cmd.target ? await retryRolloutNamed(c, cmd.target) : undefined;
+    if (rollout) return rollout;
     const refused = needsPullRequest(c, "retry");
     if (refused) return refused;
     const pr = await c.ctx.github.getPullRequest(c.repo, c.issue);
@@ -93,14 +100,15 @@ async function react(c: CommandContext, reaction: Reaction): Promise<void> {
 }
 
 /** `/tiphys <verb>` lines of a new comment: each validated, authorised, acknowledged, done and audited. */
-export async function onCommentCommand(ctx: AppContext, repo: RepoRef, ev: EventJob, registry: CommandRegistry = defaultRegistry()): Promise<void> {
+export async function onCommentCommand(ctx: AppContext, repo: RepoRef, ev: EventJob, registry: CommandRegistry = appRegistry()): Promise<void> {
   const p = ev.payload;
   const actor: string = p.comment?.user?.login ?? "";
   if (!actor || p.comment?.user?.type === "Bot" || isBotLogin(actor)) return;
   const parsed = parseCommands(p.comment.body ?? "", { takesValue: registry.flagTakesValue.bind(registry) });
   if (parsed.commands.length === 0 && parsed.problems.length === 0) return;
   const c: CommandContext = { ctx, repo, issue: p.issue.number, isPullRequest: !!p.issue.pull_request, actor, commentId: p.comment.id, payload: p };
-  await react(c, "eyes");
+  // The acknowledgement does not hold the commands up: GitHub's write pacing may delay it by a second.
+  const seen = react(c, "eyes");
   const replies: string[] = parsed.problems.map((pr) => `Line ${pr.line}: ${pr.message}`);
   let anyRefused = parsed.problems.length > 0;
   let permission: string | undefined;
@@ -112,14 +120,17 @@ export async function onCommentCommand(ctx: AppContext, repo: RepoRef, ev: Event
       permission ??= await ctx.github.getPermission(repo, actor);
       const auth = authorize({ spec: checked.command.spec, actor, actorPermission: permission, isBot: false });
       if (!auth.allowed) {
+        // A Rollout verb: the refusal also says who may operate that Rollout (its promoters, the second-person rule).
+        const rollout = (ROLLOUT_COMMANDS[cmd.verb] && cmd.verb !== "status") || cmd.verb === "retry" ? await rolloutWhoMay({ ctx, repo, actor }, cmd) : undefined;
         outcome = {
           decision: "refused",
-          reply: renderRefusal({ verb: cmd.verb, actor, actorPermission: permission, required: auth.required, reason: auth.reason }),
+          reply: renderRefusal({ verb: cmd.verb, actor, actorPermission: permission, required: auth.required, reason: rollout?.whoMay }),
           reason: auth.reason,
+          ...(rollout ? { sha: rollout.sha } : {}),
         };
       } else {
         try {
-          outcome = await HANDLERS[cmd.verb](c, cmd);
+          outcome = await HANDLERS[cmd.verb]({ ...c, permission }, cmd);
         } catch (err) {
           ctx.log.error({ err, verb: cmd.verb }, "command failed");
           outcome = { decision: "failed", reply: `\`/tiphys ${cmd.verb}\` failed: ${(err as Error).message}`, reason: (err as Error).message };
@@ -143,5 +154,6 @@ export async function onCommentCommand(ctx: AppContext, repo: RepoRef, ev: Event
     });
   }
   if (replies.length > 0) await ctx.github.createComment(repo, c.issue, replies.join("\n\n---\n\n"));
+  await seen;
   await react(c, anyRefused ? "confused" : "rocket");
 }

@@ -2,6 +2,7 @@ import { clusterResolverFromEnv } from "./clusters.js";
 import { runAppSyncJob } from "./app-sync-job.js";
 import { APP_SYNC_JOB, type AppSyncOptions } from "./app-sync-state.js";
 import { SelfHealer } from "./self-heal.js";
+import { RolloutHost, type RolloutHostOptions } from "./rollout-host.js";
 import type { ClusterResolver } from "./app-sources.js";
 import { RenderCache } from "../reconcilers/application/render.js";
 import { hostname } from "node:os";
@@ -42,6 +43,8 @@ export interface ServerConfig {
   githubWriteIntervalMs: number;
   /** Where workflow steps run (TIPHYS_EXECUTOR ...); local processes when unset. */
   executor?: ExecutorConfig;
+  /** Timings of the hosted Rollout controller (TIPHYS_ROLLOUT_GATE_POLL_MS ...). */
+  rollouts?: RolloutHostOptions;
 }
 
 /** Server configuration from the environment (`.env.example` documents each variable). */
@@ -73,6 +76,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
     cronTickMs: num("TIPHYS_CRON_TICK_MS", 10_000),
     githubWriteIntervalMs: num("TIPHYS_GITHUB_WRITE_INTERVAL_MS", 1000),
     executor: executorConfigFromEnv(env),
+    rollouts: {
+      gatePollMs: num("TIPHYS_ROLLOUT_GATE_POLL_MS", 60_000),
+      controllerPollMs: num("TIPHYS_ROLLOUT_POLL_MS", 2000),
+    },
   };
 }
 
@@ -110,6 +117,8 @@ export interface ComposeOptions {
   clusters?: ClusterResolver;
   /** Timings of Application syncs and self-heal (tests make them short). */
   appSync?: AppSyncOptions;
+  /** Timings of the hosted Rollout controller (tests make them short); the config's otherwise. */
+  rollouts?: RolloutHostOptions;
 }
 
 /** App syncs at once in one replica, and how long a claimed one is its own before another may take it. */
@@ -145,6 +154,7 @@ export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
     now: () => new Date(),
   };
   if (role !== "web") ctx.selfHeal = new SelfHealer(ctx);
+  if (role !== "web" && ctx.clusters) ctx.rollouts = new RolloutHost(ctx, { ...config.rollouts, ...opts.rollouts });
   const worker = new Worker(ctx, { pollMs: config.pollMs, handlers: { cron: runCronJob, [APP_SYNC_JOB]: runAppSyncJob }, lanes: { [APP_SYNC_JOB]: APP_SYNC_LANE } });
   const wake = role === "web" ? (opts.wake ?? (() => {})) : () => worker.wake();
   if (role !== "web") ctx.wakeWorker = () => worker.wake();
@@ -173,6 +183,7 @@ export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
       cronTimer = setInterval(tick, config.cronTickMs);
       cronTimer.unref();
       void ctx.selfHeal?.resume().catch((err) => ctx.log.warn({ err }, "resuming self-heal failed"));
+      void ctx.rollouts?.resume().catch((err) => ctx.log.warn({ err }, "resuming rollout releases failed"));
       if (config.redeliverIntervalMs > 0) {
         redeliverTimer = setInterval(redeliver, config.redeliverIntervalMs);
         redeliverTimer.unref();
@@ -183,6 +194,7 @@ export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
       if (cronTimer) clearInterval(cronTimer);
       await worker.stop();
       await ctx.selfHeal?.close();
+      await ctx.rollouts?.close();
       await ctx.executors?.close();
       await store.close();
     },

@@ -54,6 +54,8 @@ export interface AppContext {
   appSync?: import("./app-sync-state.js").AppSyncOptions;
   /** Watches synced automated apps and repairs drift (the worker's; absent where nothing syncs). */
   selfHeal?: import("./self-heal.js").SelfHealer;
+  /** Hosts the Rollout controller for the releases of synced apps (the worker's; absent where nothing syncs). */
+  rollouts?: import("./rollout-host.js").RolloutHost;
   /** Where workflow steps run: local processes, or Pods (TIPHYS_EXECUTOR, `tiphys.io/executor`). Local when unset. */
   executors?: import("./executors.js").AppExecutors;
   /** Tells this replica's worker that a job was queued (it would otherwise see it at its next poll). */

@@ -9,6 +9,7 @@ import { CANCEL_NS } from "./execute-run.js";
 import { rerunCheckRun } from "./rerun.js";
 import { queueAppSyncsForPush } from "./app-sync-push.js";
 import { isAppCheckRun, onAppCheckRunAction } from "./app-commands.js";
+import { isRolloutCheckRun, onRolloutCheckRunAction } from "./rollout-commands.js";
 import { recordCronConfig } from "./scheduler.js";
 import { loadRepoConfig, startRunsForEvent } from "./start-runs.js";
 import { mayTrigger, recordEventIndex } from "./event-index.js";
@@ -51,7 +52,7 @@ async function onPush(ctx: AppContext, repo: RepoRef, ev: EventJob): Promise<voi
   // Applications that follow the pushed branch sync (or say why they do not).
   if (typeof p.ref === "string" && p.ref.startsWith("refs/heads/")) {
     const branch = p.ref.slice("refs/heads/".length);
-    await queueAppSyncsForPush(ctx, repo, { sha: p.after, branch, defaultBranch: defaultBranch ?? (await ctx.github.getRepo(repo)).defaultBranch, deliveryId: ev.id });
+    await queueAppSyncsForPush(ctx, repo, { sha: p.after, branch, defaultBranch: defaultBranch ?? (await ctx.github.getRepo(repo)).defaultBranch, deliveryId: ev.id, pushedBy: p.sender?.login ?? p.pusher?.name });
   }
 }
 
@@ -157,6 +158,7 @@ export async function processEvent(ctx: AppContext, ev: EventJob): Promise<void>
       return onOtherEvent(scoped, repo, ev);
     case "check_run":
       if (ev.payload.action === "requested_action" && isAppCheckRun(ev.payload.check_run?.name)) return onAppCheckRunAction(scoped, repo, ev);
+      if (ev.payload.action === "requested_action" && isRolloutCheckRun(ev.payload.check_run?.name)) return onRolloutCheckRunAction(scoped, repo, ev);
       if (ev.payload.action === "rerequested" || ev.payload.action === "requested_action") return rerunCheckRun(scoped, repo, ev);
       return;
     case "check_suite":

@@ -24,6 +24,7 @@ export {
 } from "./parse.js";
 export {
   CommandRegistry,
+  appRegistry,
   defaultRegistry,
   type FlagSpec,
   type ValidatedCommand,

@@ -2,6 +2,7 @@ import type { Permission } from "./authorize.js";
 import { inlineCode } from "./markdown-text.js";
 import { DEFAULT_PREFIX, type ParsedCommand } from "./parse.js";
 import { applicationVerbs } from "./app-verbs.js";
+import { rolloutVerbs } from "./rollout-verbs.js";
 import { closestWord } from "./suggest.js";
 
 export interface FlagSpec {
@@ -162,9 +163,9 @@ export function defaultRegistry(opts: { prefix?: string } = {}): CommandRegistry
     })
     .register({
       verb: "retry",
-      summary: "Re-run only the failed nodes of this pull request's latest run (or of the named workflow); nodes that succeeded are kept.",
-      usage: `${p} retry [workflow]`,
-      examples: [`${p} retry`, `${p} retry build-and-test`],
+      summary: "Re-run only the failed nodes of this pull request's latest run (or of the named workflow); nodes that succeeded are kept. Naming a Rollout restarts its aborted release from the first step.",
+      usage: `${p} retry [workflow or rollout]`,
+      examples: [`${p} retry`, `${p} retry build-and-test`, `${p} retry web`],
       permission: "write",
       target: "optional",
       flags: {},
@@ -197,4 +198,12 @@ export function defaultRegistry(opts: { prefix?: string } = {}): CommandRegistry
       flags: { live: { summary: "Also compare the app at this pull request's head with its live cluster." } },
     })
     .registerAll(applicationVerbs(p));
+}
+
+/**
+ * The registry the App serves: the verbs above plus the Rollout verbs of issue 6 (promote, abort,
+ * undo, status). Kept apart so that the base registry stays open to verbs a test registers.
+ */
+export function appRegistry(opts: { prefix?: string } = {}): CommandRegistry {
+  return defaultRegistry(opts).registerAll(rolloutVerbs(opts.prefix ?? DEFAULT_PREFIX));
 }

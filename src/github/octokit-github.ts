@@ -1,9 +1,11 @@
 import type { ProbotOctokit } from "probot";
 import { ExternalError } from "../core/errors.js";
 import type {
+  AssociatedPullRequest,
   CheckRunInfo,
   CheckRunInput,
   CommentInfo,
+  CommitCommentInfo,
   DeploymentInput,
   DeploymentStatusInput,
   GitHubPort,
@@ -237,6 +239,41 @@ export class OctokitGitHub implements GitHubPort {
     await this.call(repo, `reacting to comment ${commentId}`, (o) =>
       o.rest.reactions.createForIssueComment({ owner: repo.owner, repo: repo.name, comment_id: commentId, content: reaction }),
     );
+  }
+
+  async listPullRequestsForCommit(repo: RepoRef, sha: string): Promise<AssociatedPullRequest[]> {
+    const { data } = await this.call(repo, `listing the pull requests of ${sha}`, (o) =>
+      o.rest.repos.listPullRequestsAssociatedWithCommit({ owner: repo.owner, repo: repo.name, commit_sha: sha, per_page: 30 }),
+    );
+    return data.map((p) => ({ number: p.number, author: p.user?.login ?? "", state: p.state, merged: Boolean(p.merged_at) }));
+  }
+
+  async listCommitComments(repo: RepoRef, sha: string): Promise<CommitCommentInfo[]> {
+    const list = await this.call(repo, `listing the comments of ${sha}`, (o) =>
+      o.paginate(o.rest.repos.listCommentsForCommit, { owner: repo.owner, repo: repo.name, commit_sha: sha, per_page: 100 }),
+    );
+    return list.map((c) => ({ id: c.id, body: c.body ?? "", author: c.user?.login ?? "", sha: c.commit_id }));
+  }
+
+  async createCommitComment(repo: RepoRef, sha: string, body: string): Promise<CommitCommentInfo> {
+    const { data } = await this.call(repo, `commenting on ${sha}`, (o) => o.rest.repos.createCommitComment({ owner: repo.owner, repo: repo.name, commit_sha: sha, body }));
+    return { id: data.id, body: data.body ?? "", author: data.user?.login ?? "", sha: data.commit_id };
+  }
+
+  async updateCommitComment(repo: RepoRef, id: number, body: string) {
+    await this.call(repo, `editing commit comment ${id}`, (o) => o.rest.repos.updateCommitComment({ owner: repo.owner, repo: repo.name, comment_id: id, body }));
+  }
+
+  async isTeamMember(repo: RepoRef, org: string, teamSlug: string, user: string) {
+    try {
+      const octokit = await this.client(repo.installationId);
+      const { data } = await octokit.rest.teams.getMembershipForUserInOrg({ org, team_slug: teamSlug, username: user });
+      return data.state === "active";
+    } catch (err) {
+      // Not a member (or no such team): an answer, not a failure.
+      if ((err as { status?: number }).status === 404) return false;
+      translate(err, `reading the membership of ${user} in @${org}/${teamSlug}`);
+    }
   }
 
   async getPermission(repo: RepoRef, user: string) {

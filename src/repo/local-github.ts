@@ -1,8 +1,10 @@
 import { resolve } from "node:path";
 import type {
+  AssociatedPullRequest,
   CheckRunInfo,
   CheckRunInput,
   CommentInfo,
+  CommitCommentInfo,
   DeploymentInput,
   DeploymentStatusInput,
   GitHubPort,
@@ -31,6 +33,7 @@ export class LocalGitHub implements GitHubPort {
   readonly reader: LocalRepoReader;
   readonly checkRuns: LocalCheckRun[] = [];
   readonly comments: LocalComment[] = [];
+  readonly commitComments: CommitCommentInfo[] = [];
   readonly deployments: Array<DeploymentInput & { id: number; statuses: DeploymentStatusInput[] }> = [];
   private nextId = 1;
   pullRequest?: PullRequestInfo;
@@ -111,6 +114,26 @@ export class LocalGitHub implements GitHubPort {
   }
   async reactToComment(_repo: RepoRef, commentId: number, reaction: Reaction) {
     this.comments.find((x) => x.id === commentId)?.reactions.push(reaction);
+  }
+  async listPullRequestsForCommit(_repo: RepoRef, sha: string): Promise<AssociatedPullRequest[]> {
+    const pr = this.pullRequest;
+    return pr && pr.headSha === sha ? [{ number: pr.number, author: pr.author, state: pr.state, merged: false }] : [];
+  }
+  async listCommitComments(_repo: RepoRef, sha: string) {
+    return this.commitComments.filter((c) => c.sha === sha);
+  }
+  async createCommitComment(_repo: RepoRef, sha: string, body: string) {
+    const c: CommitCommentInfo = { id: this.nextId++, sha, body, author: "tiphys[bot]" };
+    this.commitComments.push(c);
+    return c;
+  }
+  async updateCommitComment(_repo: RepoRef, id: number, body: string) {
+    const c = this.commitComments.find((x) => x.id === id);
+    if (c) c.body = body;
+  }
+  async isTeamMember(_repo: RepoRef, _org: string, _team: string, user: string) {
+    // The person at the terminal is every team there is.
+    return user === this.opts.user;
   }
   async getPermission() {
     // The person at the terminal owns the checkout.

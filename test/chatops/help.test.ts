@@ -36,7 +36,7 @@ describe("renderHelp for all commands", () => {
 
   it("states the repo's overrides instead of the defaults", () => {
     const overridden = renderHelp(reg, undefined, { overrides: { retry: "maintain", cancel: "admin" } });
-    expect(overridden).toContain("| `/tiphys retry [workflow]` | maintain permission or higher |");
+    expect(overridden).toContain("| `/tiphys retry [workflow or rollout]` | maintain permission or higher |");
     expect(overridden).toContain("| `/tiphys cancel [workflow]` | admins |");
   });
 

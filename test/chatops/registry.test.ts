@@ -148,7 +148,7 @@ describe("validate says exactly what is wrong", () => {
   });
 
   it("ends every refusal of a known verb with its usage", () => {
-    expect(messageOf("/tiphys retry a b")).toMatch(/Usage: `\/tiphys retry \[workflow\]`$/);
+    expect(messageOf("/tiphys retry a b")).toMatch(/Usage: `\/tiphys retry \[workflow or rollout\]`$/);
   });
 
   it("quotes what the user typed so it cannot mention or format", () => {

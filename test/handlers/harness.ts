@@ -11,6 +11,7 @@ import { Probot, ProbotOctokit } from "probot";
 import { composeApp, configFromEnv, type ComposedApp, type ComposeOptions } from "../../src/app/compose.js";
 import { DEFAULT_LIMITS, type AppLimits } from "../../src/app/context.js";
 import { AppMetrics } from "../../src/app/metrics.js";
+import type { Store } from "../../src/core/ports/store.js";
 import { openMemoryStore } from "../../src/store/index.js";
 import { mockGitHub, type GitHubMock } from "../helpers/github-mock.js";
 import type { WebhookPayload } from "../helpers/webhooks.js";
@@ -49,6 +50,8 @@ export interface HarnessOptions {
   settleMs?: number;
   /** More of the composition root's options (clusters, app sync timings ...). */
   compose?: Partial<Omit<ComposeOptions, "probot" | "config" | "log" | "store" | "metrics">>;
+  /** The store (default: a new in-memory one); a file store lets a test restart the App on the same data. */
+  store?: Store;
 }
 
 let harnesses = 0;
@@ -72,8 +75,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       // minute, but the final update flushes it, so every run makes exactly one in-progress call.
       limits: { ...DEFAULT_LIMITS, checkRunDebounceMs: 60_000, ...opts.limits },
     },
-    log: pino({ level: "silent" }),
-    store: await openMemoryStore(),
+    // HARNESS_LOG=info shows the App's log when a test needs looking into.
+    log: pino({ level: process.env.HARNESS_LOG ?? "silent" }),
+    store: opts.store ?? (await openMemoryStore()),
     metrics: new AppMetrics({ defaultMetrics: false }),
     ...opts.compose,
   });

@@ -107,6 +107,19 @@ export interface PullRequestInfo {
   state: string;
 }
 
+/** A pull request that contains a commit (GitHub's "list pull requests associated with a commit"). */
+export interface AssociatedPullRequest {
+  number: number;
+  author: string;
+  state: string;
+  merged: boolean;
+}
+
+/** A comment on a commit (a direct push has no pull request to comment on). */
+export interface CommitCommentInfo extends CommentInfo {
+  sha: string;
+}
+
 export type Reaction = "+1" | "-1" | "laugh" | "confused" | "heart" | "hooray" | "rocket" | "eyes";
 
 export interface WebhookDeliveryInfo {
@@ -144,8 +157,19 @@ export interface GitHubPort {
   updateComment(repo: RepoRef, id: number, body: string): Promise<void>;
   reactToComment(repo: RepoRef, commentId: number, reaction: Reaction): Promise<void>;
 
+  /** The pull requests a commit belongs to (merged ones included), newest first. */
+  listPullRequestsForCommit(repo: RepoRef, sha: string): Promise<AssociatedPullRequest[]>;
+  listCommitComments(repo: RepoRef, sha: string): Promise<CommitCommentInfo[]>;
+  createCommitComment(repo: RepoRef, sha: string, body: string): Promise<CommitCommentInfo>;
+  updateCommitComment(repo: RepoRef, id: number, body: string): Promise<void>;
+
   /** The collaborator permission of a user: admin, maintain, write, triage, read or none. */
   getPermission(repo: RepoRef, user: string): Promise<string>;
+  /**
+   * Whether a user is an active member of an organisation's team (`@org/team`); false when either is
+   * unknown. Needs the installation's `members: read` permission.
+   */
+  isTeamMember(repo: RepoRef, org: string, teamSlug: string, user: string): Promise<boolean>;
 
   /** A short-lived installation token, for cloning the repo in a `git` input artifact. */
   createInstallationToken(installationId: number): Promise<{ token: string; expiresAt: string }>;

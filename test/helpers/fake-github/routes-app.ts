@@ -103,6 +103,17 @@ export function appRoutes(state: FakeState): Route[] {
     }),
     {
       method: "GET",
+      pattern: "/orgs/:org/teams/:team/memberships/:user",
+      auth: "installation",
+      handle: (req) => {
+        const members = state.teams.get(`${req.params.org}/${req.params.team}`.toLowerCase());
+        const user = req.params.user.toLowerCase();
+        if (!members?.has(user)) throw notFound();
+        return ok({ url: `${state.apiUrl}/orgs/${req.params.org}/teams/${req.params.team}/memberships/${req.params.user}`, role: "member", state: "active" });
+      },
+    },
+    {
+      method: "GET",
       pattern: "/rate_limit",
       auth: "none",
       handle: () => {

@@ -143,6 +143,22 @@ export function issueRoutes(state: FakeState): Route[] {
       state.commitComments.push({ repoKey: repoKey(repo.owner, repo.name), json });
       return ok(json, 201);
     }),
+    route("GET", "/commits/:sha/comments", async (req) => {
+      const repo = repoOf(req);
+      const sha = await commitOf(repo, req.params.sha);
+      const key = repoKey(repo.owner, repo.name);
+      const all = state.commitComments.filter((c) => c.repoKey === key && c.json.commit_id === sha).map((c) => c.json);
+      const { page, headers } = paginate(all, req, state.apiUrl);
+      return ok(page, 200, headers);
+    }),
+    route("PATCH", "/comments/:id", (req) => {
+      const repo = repoOf(req);
+      const rec = state.commitComments.find((c) => c.repoKey === repoKey(repo.owner, repo.name) && c.json.id === Number(req.params.id));
+      if (!rec) throw notFound();
+      rec.json.body = checkBody(req.body, "CommitComment");
+      rec.json.updated_at = isoNow();
+      return ok(rec.json);
+    }),
     route("GET", "/collaborators/:user/permission", (req) => {
       const repo = repoOf(req);
       const level = state.permissions.get(repoKey(repo.owner, repo.name))?.get(req.params.user.toLowerCase()) ?? "none";

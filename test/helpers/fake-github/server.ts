@@ -134,6 +134,13 @@ export class FakeGitHub {
     this.state.permissions.get(key)!.set(user.toLowerCase(), permission);
   }
 
+  /** Makes `user` an active member of the team `@org/team`. */
+  addTeamMember(org: string, team: string, user: string): void {
+    const key = `${org}/${team}`.toLowerCase();
+    if (!this.state.teams.has(key)) this.state.teams.set(key, new Set());
+    this.state.teams.get(key)!.add(user.toLowerCase());
+  }
+
   recordDelivery(delivery: DeliveryInput): Delivery {
     return addDelivery(this.state, delivery);
   }

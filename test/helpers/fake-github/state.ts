@@ -149,6 +149,8 @@ export class FakeState {
   readonly commitComments: CommitCommentRecord[] = [];
   readonly reactions: ReactionRecord[] = [];
   readonly permissions = new Map<string, Map<string, Permission>>();
+  /** Active members of `org/team-slug` (lower case). */
+  readonly teams = new Map<string, Set<string>>();
   readonly deliveries: Delivery[] = [];
   /** Redelivery requests; `error` is what `onRedeliver` threw, if it did. */
   readonly redeliveries: Array<{ id: number; at: number; error?: string }> = [];
