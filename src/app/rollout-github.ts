@@ -30,7 +30,7 @@ export async function lookUpGitHubContext(ctx: AppContext, release: RolloutRelea
 /** Creates the release's check run, or updates it when the output changed; returns the release as written. */
 export async function ensureRolloutCheck(ctx: AppContext, release: RolloutRelease, out: RolloutCheckOutput): Promise<RolloutRelease> {
   const now = ctx.now().toISOString();
-  const output = { title: out.title, summary: out.summary, text: out.text };
+  const output = { title: out.title, summary: out.summary };
   const d = digest(JSON.stringify([out.status, out.conclusion, output, out.actions]));
   if (release.checkRunId !== undefined && release.written.check === d) return release;
   const input: Partial<CheckRunInput> = {

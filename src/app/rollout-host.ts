@@ -232,7 +232,7 @@ export class RolloutHost {
     const message = `${r.ref.namespace}/${r.ref.name} no longer exists in the cluster`;
     let release: RolloutRelease = { ...r, finished: { phase: "Missing", conclusion: "neutral", at: this.ctx.now().toISOString(), message } };
     if (r.checkRunId !== undefined) {
-      release = await ensureRolloutCheck(this.ctx, release, { status: "completed", conclusion: "neutral", title: `${r.ref.name}: ${message}`, summary: `The release of \`${r.sha.slice(0, 7)}\` ended: ${message}.`, text: "", actions: [] }).catch(() => release);
+      release = await ensureRolloutCheck(this.ctx, release, { status: "completed", conclusion: "neutral", title: `${r.ref.name}: ${message}`, summary: `The release of \`${r.sha.slice(0, 7)}\` ended: ${message}.`, actions: [] }).catch(() => release);
     }
     this.ctx.log.info({ rollout: rolloutCheckName(r.ref.name) }, "the rollout of a release is gone");
     await this.ctx.store.putValue(RELEASE_NS, d.key, release);

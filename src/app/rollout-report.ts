@@ -37,8 +37,8 @@ export interface RolloutCheckOutput {
   status: CheckStatus;
   conclusion?: CheckConclusion;
   title: string;
+  /** Where it stands, then the steps (done, current, next), ReplicaSets and analysis as tables. */
   summary: string;
-  text: string;
   actions: CheckAction[];
 }
 
@@ -112,7 +112,7 @@ function headline(input: ReportInput): { emoji: string; title: string } {
   }
 }
 
-/** Steps, ReplicaSets and AnalysisRuns as tables (the check run's text). */
+/** Steps, ReplicaSets and AnalysisRuns as tables. */
 export function renderDetails(state: RolloutState): string {
   const out: string[] = [];
   if (state.steps.length > 0) {
@@ -168,16 +168,15 @@ export function renderRolloutCheck(input: ReportInput): RolloutCheckOutput {
   } else {
     lines.push(`${emoji} ${escapeCell(state.message, 2000)}`, "", `${inlineCode(c.retry)} starts the release again from the first step; ${inlineCode(c.undo)} goes back to the previous template.`, "");
   }
-  lines.push(facts(input), "", `**Pods** ${podsLine(state)}`);
+  lines.push(facts(input), "", `**Pods** ${podsLine(state)}`, "", renderDetails(state));
   const history = historyLines(release);
-  if (history.length > 0) lines.push("", "**Operations**", "", ...history);
+  if (history.length > 0) lines.push("", "### Operations", "", ...history);
   const conclusion: CheckConclusion | undefined = stage === "gate" ? "action_required" : stage === "healthy" ? "success" : stage === "degraded" ? "failure" : undefined;
   return {
     status: conclusion ? "completed" : "in_progress",
     ...(conclusion ? { conclusion } : {}),
     title: `${title}`.slice(0, 250),
     summary: lines.join("\n").slice(0, GITHUB_TEXT_LIMIT),
-    text: renderDetails(state).slice(0, GITHUB_TEXT_LIMIT),
     actions: stage === "gate" ? GATE_ACTIONS : [],
   };
 }
@@ -229,5 +228,5 @@ export function summarizeState(state: RolloutState): string {
 export function renderStatusReply(input: ReportInput): string {
   const check = renderRolloutCheck(input);
   const link = input.release.checkRunUrl ? ` ([check run](${input.release.checkRunUrl}))` : "";
-  return [`**${escapeCell(check.title, 250)}**${link}`, "", check.summary, "", renderDetails(input.state)].join("\n");
+  return [`**${escapeCell(check.title, 250)}**${link}`, "", check.summary].join("\n");
 }

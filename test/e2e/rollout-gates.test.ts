@@ -121,9 +121,11 @@ describe("a Rollout release through the real server", () => {
     expect(done.output.title).toBe("web is fully promoted: revision 2 is stable");
     expect(done.output.summary).toMatch(/- promote by @hubot at /);
     await fake.waitFor(() => fake.comments(OWNER, NAME, 7).some((c) => String(c.body).includes("### ✅ Rollout `web` is fully promoted")), 10_000);
-    const comments = fake.comments(OWNER, NAME, 7).map((c) => String(c.body));
-    expect(comments.filter((b) => b.startsWith("<!-- tiphys:rollout:default/web -->"))).toHaveLength(1);
-    expect(comments.some((b) => b.startsWith("Promoted `web`: now "))).toBe(true);
+    // The reply is a new comment: Octokit paces those 3 s apart (after the gate's), so it may come last.
+    const reply = await fake.waitFor(() => fake.comments(OWNER, NAME, 7).find((c) => !String(c.body).startsWith("<!--") && c.body !== "/tiphys promote web"), 10_000);
+    expect(reply.body).toMatch(/^Promoted `web`: now /);
+    expect(fake.comments(OWNER, NAME, 7).filter((c) => String(c.body).startsWith("<!-- tiphys:rollout:default/web -->"))).toHaveLength(1);
+    await fake.waitFor(() => fake.reactions(OWNER, NAME).length === 2, 10_000);
     expect(fake.reactions(OWNER, NAME).map((r) => r.content)).toEqual(["eyes", "rocket"]);
     expect(fake.unhandled).toEqual([]);
   }, 120_000);

@@ -116,7 +116,8 @@ describe("a release through its gate", () => {
     expect(gate.output.summary).toContain("Who may promote `web`: people with write permission on Codertocat/Hello-World.");
     expect(gate.output.summary).toContain("**Rollout** `default/web` · **Revision** 2 · **Phase** Paused (CanaryPauseStep) · **App** `web` at `2222222` · **Weights** canary 20% set, 20% actual");
     expect(gate.output.summary).toMatch(/\*\*Pods\*\* stable 4\/4 pods available \(`web-\w+`\) · canary 1\/1 pod available \(`web-\w+`\)/);
-    expect(gate.output.text).toContain("| 1 | setWeight: 20 | ✅ done |\n| 2 | pause: {} | ▶️ current |\n| 3 | setWeight: 40 | next |");
+    expect(gate.output.summary).toContain("### Steps\n\n| # | Step | State |\n| --- | --- | --- |\n| 1 | setWeight: 20 | ✅ done |\n| 2 | pause: {} | ▶️ current |\n| 3 | setWeight: 40 | next |");
+    expect(gate.output.summary).toMatch(/### ReplicaSets\n\n\| ReplicaSet \| Role \| Replicas \| Available \|\n\| --- \| --- \| --- \| --- \|\n(\| web-\w+ \| (stable \| 4 \| 4|canary \| 1 \| 1) \|\n?){2}/);
     const body: string = comments[0]!.body;
     expect(body.startsWith("<!-- tiphys:rollout:default/web -->\n### ⏸️ Rollout `web` waits for promotion\n")).toBe(true);
     expect(body).toContain("The release of `2222222` (app `web`, revision 2) paused at step 2 of 8 (`pause: {}`) ([check run](https://github.com/Codertocat/Hello-World/runs/901)).");
