@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
@@ -5,5 +6,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Most test files wait (on simulated clusters, child processes, timers) more than they compute: on a
+    // 2-core machine a CI run kept the CPUs about 40 % busy with one fork per core. Twice the cores.
+    maxWorkers: Math.max(2, availableParallelism() * 2),
   },
 });

@@ -11,6 +11,8 @@ import { repoFullName } from "../core/ports/github.js";
 import type { Job } from "../core/ports/store.js";
 import { isAutomated } from "../reconcilers/application/model.js";
 import { runSync, type SyncOutcome } from "../reconcilers/application/sync.js";
+import { RolloutController } from "../reconcilers/rollout/controller.js";
+import { reconcileRolloutsWhile } from "./rollouts.js";
 import type { Application, OperationState } from "../reconcilers/application/types.js";
 import { enqueueAppSync, pinRevision } from "./app-sync-push.js";
 import { compareLive, findApp, prepareApp, type Prepared, type PreparedApp } from "./app-sync-prepare.js";
@@ -236,6 +238,12 @@ async function syncAndReport(ctx: AppContext, p: AppSyncJob, prepared: PreparedA
   const policy = prepared.loaded.app.spec.syncPolicy;
   let outcome: SyncOutcome | undefined;
   let error: Error | undefined;
+  // Rollouts in the app are reconciled while the sync runs: a wave after one holding a Rollout waits for
+  // its health, which only its controller brings (after the sync, the rollout host drives it on).
+  const during = new AbortController();
+  const rolloutsDuring = prepared.rendered.some((o) => o.kind === "Rollout" && o.apiVersion.startsWith("argoproj.io/"))
+    ? reconcileRolloutsWhile(new RolloutController({ cluster: prepared.cluster }), prepared.cluster, prepared.app, during.signal)
+    : Promise.resolve();
   try {
     outcome = await runSync(
       {
@@ -253,6 +261,8 @@ async function syncAndReport(ctx: AppContext, p: AppSyncJob, prepared: PreparedA
     error = err as Error;
     ctx.log.warn({ err }, "the sync operation could not run");
   } finally {
+    during.abort();
+    await rolloutsDuring;
     await progress.close();
   }
   const ok = outcome?.operationState.phase === "Succeeded";

@@ -88,6 +88,17 @@ export interface SyncWithRollouts {
  * reconciled now and then (a sync waiting for a wave's health waits for its Rollouts too); after it,
  * the controller runs for each of them until a gate, the end or a failure.
  */
+/**
+ * Reconciles an app's Rollouts until `signal`: while a sync runs, a Rollout in a wave that is not the last
+ * must become healthy before the next wave starts, and only its controller makes it so.
+ */
+export async function reconcileRolloutsWhile(controller: RolloutController, cluster: Cluster, app: Application, signal: AbortSignal, pollMs = 500): Promise<void> {
+  while (!signal.aborted) {
+    for (const ref of await appRollouts(cluster, app).catch(() => [])) await controller.reconcile(ref).catch(() => undefined);
+    await pause(pollMs, signal);
+  }
+}
+
 export async function syncWithRollouts(
   ctx: AppContext,
   app: Application,
@@ -97,13 +108,7 @@ export async function syncWithRollouts(
 ): Promise<SyncWithRollouts> {
   const controller = new RolloutController({ cluster, onChange: opts.onRollout });
   const during = new AbortController();
-  const background = (async () => {
-    if (opts.dryRun) return;
-    while (!during.signal.aborted) {
-      for (const ref of await appRollouts(cluster, app)) await controller.reconcile(ref).catch(() => undefined);
-      await pause(opts.rolloutPollMs ?? 500, during.signal);
-    }
-  })();
+  const background = opts.dryRun ? Promise.resolve() : reconcileRolloutsWhile(controller, cluster, app, during.signal, opts.rolloutPollMs);
   let outcome: SyncOutcome;
   try {
     outcome = await syncApplication(ctx, app, project, cluster, opts);
