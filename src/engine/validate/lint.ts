@@ -8,6 +8,7 @@ import { DocReport, sortProblems } from "./report.js";
 import { ARGO_TYPES } from "./schema-argo.js";
 import { closestMatch } from "./suggest.js";
 import { readApplication, readAppProject } from "../../reconcilers/application/model.js";
+import { lintRolloutDocuments } from "../../reconcilers/rollout/lint.js";
 
 /** argoproj.io kinds of the other Argo tools (and Workflows' own helpers): valid, not linted here. */
 const OTHER_ARGO_KINDS = [
@@ -111,7 +112,12 @@ function isRejudged(p: ConfigProblem, hasDocuments: boolean): boolean {
 export function validateCatalog(loaded: LoadedCatalog & { documents?: readonly LoadedDoc[] }): ConfigProblem[] {
   const out: ConfigProblem[] = loaded.problems.filter((p) => !isRejudged(p, loaded.documents !== undefined));
   const fields = new FieldChecker(ARGO_TYPES);
-  if (loaded.documents) checkKinds(loaded.documents, out);
+  if (loaded.documents) {
+    checkKinds(loaded.documents, out);
+    // Rollout, AnalysisTemplate and ClusterAnalysisTemplate: what Tiphys's controller reads, and what it
+    // does not support yet (experiments, traffic routers) said rather than ignored.
+    out.push(...lintRolloutDocuments(loaded.documents).problems);
+  }
   for (const entry of loaded.primary) {
     try {
       checkWorkflowDocument(entry, loaded.catalog, fields, out);
