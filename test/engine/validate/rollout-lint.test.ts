@@ -41,7 +41,7 @@ describe("tiphys lint on Rollouts", () => {
       expect(lines).toHaveLength(2);
       expect(lines[0]).toMatch(/^DIR\/rollout\.yaml:17:\d+: error: traffic routing \(nginx\) is not supported yet.*\(spec\.strategy\.canary\.trafficRouting\)$/);
       expect(lines[1]).toMatch(/^DIR\/rollout\.yaml:21:\d+: error: experiment steps are not supported yet.*\(spec\.strategy\.canary\.steps\[1\]\.experiment\)$/);
-      writeFileSync(file, ROLLOUT.replace(/      trafficRouting:\n.*\n.*\n/, "").replace("      - experiment: {}\n", "      - pause: {}\n"));
+      writeFileSync(file, ROLLOUT.replace(/ {6}trafficRouting:\n.*\n.*\n/, "").replace("      - experiment: {}\n", "      - pause: {}\n"));
       expect((await lintPaths([file], [])).problems.filter((p) => p.severity === "error")).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
