@@ -146,7 +146,7 @@ describe("tiphys sync of an app with a Rollout, then tiphys rollout", () => {
     const back = await status();
     expect(back.status).toMatchObject({ phase: "Paused", currentStepIndex: 1, stableRS: paused.status.currentPodHash });
     expect(back.status.currentPodHash).toBe(paused.status.stableRS);
-  });
+  }, 120_000);
 
   it("a Rollout that does not exist is a usage error naming it", async () => {
     const r = await cli(["rollout", "promote", "nope", "-n", "default"]);

@@ -299,7 +299,11 @@ describe("a restart while paused", () => {
       h = await start(await openStore({ dataDir: join(dir, "data") }));
       await releaseToGate();
       h.gh.done();
-      const before = await release();
+      // The comment's id is recorded just after GitHub answers its creation.
+      const before = await eventually("the release's comment recorded", async () => {
+        const r = await release();
+        return r && Object.keys(r.comments ?? {}).length > 0 ? r : undefined;
+      });
       await h.close();
       expect((await liveRollout())?.status?.pauseConditions?.[0]?.reason).toBe("CanaryPauseStep");
 

@@ -225,16 +225,11 @@ describe("renderWorkflowCheckRun: limits", () => {
     expect(out.text).toMatch(/… logs of \d+ more failed nodes? not shown \(the full run: `tiphys logs big-run`\)/);
   });
 
-  it("renders 10,000 nodes quickly", () => {
-    const run = big();
-    renderWorkflowCheckRun(run); // warm up
-    const times: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      const t = performance.now();
-      renderWorkflowCheckRun(run);
-      times.push(performance.now() - t);
-    }
-    expect(Math.min(...times)).toBeLessThan(200);
+  // How fast is bench:engine's to say; here, only that it renders within GitHub's limits.
+  it("renders 10,000 nodes within GitHub's limits", () => {
+    const out = renderWorkflowCheckRun(big());
+    expect(out.summary.length).toBeLessThanOrEqual(65_535);
+    expect((out.text ?? "").length).toBeLessThanOrEqual(65_535);
   });
 
   it("keeps a huge workflow message out of the summary's limit", () => {

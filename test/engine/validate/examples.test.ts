@@ -22,19 +22,12 @@ const errorsIn = (problems: ConfigProblem[], file: string) =>
 
 describe("Argo's examples lint clean as one set", () => {
   let problems: ConfigProblem[] = [];
-  let elapsed = 0;
   beforeAll(async () => {
-    const start = performance.now();
     problems = (await lintPaths([EXAMPLES], [])).problems;
-    elapsed = performance.now() - start;
   });
 
   it("finds every file", () => {
     expect(files.length).toBeGreaterThan(100);
-  });
-
-  it("takes well under 2 s", () => {
-    expect(elapsed).toBeLessThan(2000);
   });
 
   it.each(files.map((f) => [relative(EXAMPLES, f), f]))("%s", (_name, file) => {
