@@ -5,26 +5,16 @@
 import { resolve } from "node:path";
 import { Option, type Command } from "commander";
 import pc from "picocolors";
-import {
-  appContext,
-  applicationWithStatus,
-  atRevision,
-  checkProject,
-  diffLive,
-  diffRevisions,
-  listApps,
-  openCluster,
-  pickApp,
-  readAppFile,
-  repoOfFile,
-  type AppContext,
-} from "../app/applications.js";
-import { syncWithRollouts } from "../app/rollouts.js";
+import type { AppContext } from "../app/applications.js";
 import type { RolloutState } from "../reconcilers/rollout/controller.js";
 import { progressLine, renderRollout } from "./rollout-render.js";
 import { ConfigError } from "../core/errors.js";
 import type { ResourceDiff } from "../reconcilers/application/diff.js";
 import type { OperationState, ResourceResult } from "../reconcilers/application/types.js";
+
+// The use-cases (render, sync, the Kubernetes client, git) load when one of these commands runs, not at
+// every start of the CLI.
+const useCases = async () => ({ ...(await import("../app/applications.js")), ...(await import("../app/rollouts.js")) });
 
 interface ClusterFlags {
   cluster?: "simulated";
@@ -51,6 +41,7 @@ const appOptions = (cmd: Command) =>
     .option("--app <name>", "which Application of APP_FILE (when it holds several)");
 
 async function contextFor(file: string, flags: AppFlags): Promise<AppContext> {
+  const { appContext, repoOfFile } = await useCases();
   const byUrl = new Map<string, string>();
   let fallback: string | undefined;
   for (const r of flags.repo) {
@@ -98,6 +89,7 @@ export function addAppCommands(program: Command, setExit: (code: number) => void
         .option("--base <rev>", "compare against the app rendered at this revision instead of a cluster"),
     ),
   ).action(async (file: string, flags: AppFlags & { base?: string }) => {
+    const { readAppFile, pickApp, diffRevisions, openCluster, diffLive, atRevision } = await useCases();
     const loaded = await readAppFile(file);
     const { app } = pickApp(loaded, flags.app, file);
     const ctx = await contextFor(file, flags);
@@ -140,6 +132,7 @@ export function addAppCommands(program: Command, setExit: (code: number) => void
         .option("--wave-delay <ms>", "pause between waves (Argo CD: 2000)", (v: string) => Number(v)),
     ),
   ).action(async (file: string, flags: AppFlags & { prune?: boolean; dryRun?: boolean; output: "text" | "json"; waveDelay?: number }) => {
+    const { readAppFile, pickApp, atRevision, openCluster, checkProject, syncWithRollouts, applicationWithStatus } = await useCases();
     const loaded = await readAppFile(file);
     const { app: original } = pickApp(loaded, flags.app, file);
     const app = atRevision(original, flags.revision);
@@ -196,6 +189,7 @@ export function addAppCommands(program: Command, setExit: (code: number) => void
   clusterOptions(appCmd.command("list").description("each app Tiphys synced to the cluster, with its sync status and health"))
     .addOption(new Option("-o, --output <format>", "text or json").choices(["text", "json"]).default("text"))
     .action(async (flags: ClusterFlags & { output: "text" | "json" }) => {
+      const { openCluster, listApps } = await useCases();
       const opened = await openCluster({ simulated: flags.cluster === "simulated", kubeconfig: flags.kubeconfig, context: flags.context });
       try {
         for (const w of opened.warnings) process.stderr.write(pc.yellow(`warning: ${w}\n`));

@@ -7,8 +7,7 @@
  */
 import { InvalidArgumentError, Option, type Command } from "commander";
 import pc from "picocolors";
-import { openCluster } from "../app/applications.js";
-import { rolloutObject, runRolloutOperation, type RolloutOperation } from "../app/rollouts.js";
+import type { RolloutOperation } from "../app/rollouts.js";
 import type { RolloutState } from "../reconcilers/rollout/controller.js";
 import { progressLine, renderRollout } from "./rollout-render.js";
 
@@ -42,8 +41,8 @@ const VERBS: Array<{ op: RolloutOperation; what: string }> = [
   { op: "undo", what: "roll back to the previous revision's pod template (or --to-revision N), then run it to the next gate or the end" },
 ];
 
-function print(state: RolloutState, flags: RolloutFlags): void {
-  if (flags.output === "json") process.stdout.write(JSON.stringify(rolloutObject(state), null, 2) + "\n");
+function print(state: RolloutState, flags: RolloutFlags, asObject: (s: RolloutState) => unknown): void {
+  if (flags.output === "json") process.stdout.write(JSON.stringify(asObject(state), null, 2) + "\n");
   else process.stdout.write(renderRollout(state, { color: process.stdout.isTTY === true, clusterArgs: clusterArgs(flags) }) + "\n");
 }
 
@@ -62,6 +61,8 @@ export function addRolloutCommands(program: Command, setExit: (code: number) => 
     if (op === "promote") cmd.option("--full", "skip every remaining step, pause and analysis");
     if (op === "undo") cmd.option("--to-revision <n>", "the revision to go back to (default: the previous one)", parseRevision);
     cmd.action(async (name: string, flags: RolloutFlags) => {
+      // Loaded when the command runs, not at every start of the CLI.
+      const [{ openCluster }, { rolloutObject, runRolloutOperation }] = await Promise.all([import("../app/applications.js"), import("../app/rollouts.js")]);
       const opened = await openCluster({ simulated: flags.cluster === "simulated", kubeconfig: flags.kubeconfig, context: flags.context });
       const stop = new AbortController();
       const onSigint = () => {
@@ -85,7 +86,7 @@ export function addRolloutCommands(program: Command, setExit: (code: number) => 
             last = line.slice(9);
           },
         });
-        print(state, flags);
+        print(state, flags, rolloutObject);
         // An abort ends Degraded by design; anything else ending Degraded failed.
         setExit(state.phase === "Degraded" && op !== "abort" && op !== "status" ? 1 : 0);
       } finally {
