@@ -15,7 +15,7 @@
  *
  * Options: --n 2000 (measured pushes per side and repetition), --concurrency 16, --warmup 50,
  * --reps 3, --check-timeout 60 (seconds to wait for check runs after the last ack), --idle 10,
- * --quick (500 pushes, one repetition), --profile DIR (a CPU profile of the Tiphys server; one
+ * --quick (500 pushes, one repetition), --profile DIR (CPU profiles of the Tiphys server, one per thread; one
  * repetition, and its figures are for finding where time goes, not for the record), --dump FILE
  * (each Tiphys push's timeline as JSON).
  */
@@ -111,7 +111,7 @@ function ackRow(side: string, runs: AckFigures[]): string {
 
 function printProfile(file: string): void {
   const s = summarizeProfile(file);
-  console.log(`\nCPU profile of the Tiphys server (${file}): ${fmt(s.totalMs / 1000, 2)} s on CPU over its life\n`);
+  console.log(`\nCPU profile of a Tiphys server thread (${file}): ${fmt(s.totalMs / 1000, 2)} s on CPU over its life\n`);
   console.log("| place | ms | share |\n|---|---|---|");
   for (const l of s.byPlace) console.log(`| ${l.what} | ${fmt(l.ms, 0)} | ${fmt(l.share * 100)}% |`);
   console.log("\n| function (self time) | ms | share |\n|---|---|---|");
@@ -123,6 +123,8 @@ async function main(): Promise<void> {
   const cpu = cpus()[0]?.model ?? "unknown";
   const started = new Date();
   console.log(`# bench:webhooks  node ${process.version}, ${cpus().length} x ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${started.toISOString()}, load ${load()}`);
+  const settings = Object.entries(process.env).filter(([k]) => k.startsWith("TIPHYS_") && k !== "TIPHYS_DATA_DIR");
+  if (settings.length > 0) console.log(`Tiphys settings from this environment: ${settings.map(([k, v]) => `${k}=${v}`).join(" ")}`);
   console.log(`${opts.n} measured push webhooks per side and repetition (+${opts.warmup} warm-up), ${opts.concurrency} in flight, ${opts.reps} repetition(s)\n`);
 
   const root = mkdtempSync(join(tmpdir(), "tiphys-bench-webhooks-"));
@@ -235,7 +237,7 @@ async function main(): Promise<void> {
   console.log(`- throughput at least ${TARGET_THROUGHPUT_RATIO} x bare Probot: ${fmt(throughputRatio, 2)}: ${passOrMiss(throughputRatio >= TARGET_THROUGHPUT_RATIO)}`);
   console.log(`- first check run p99 within ${TARGET_CHECK_P99_MS} ms of receipt (burst): ${late(checkP99, timeout)}: ${passOrMiss(checkP99 <= TARGET_CHECK_P99_MS)}`);
 
-  for (const r of tiphysRuns) if (r.profile) printProfile(r.profile);
+  for (const r of tiphysRuns) for (const file of r.profiles) printProfile(file);
   if (opts.dumpFile) writeFileSync(opts.dumpFile, JSON.stringify({ burst: tiphysRuns.map((r) => r.timeline), idle: idleTimeline }));
 
   const machine = {

@@ -139,10 +139,11 @@ export interface TiphysSideOptions {
 }
 
 /** A fresh Tiphys server for `body`, warmed up; stopped (and its store removed) afterwards. */
-async function withTiphys<T>(opts: TiphysSideOptions, plan: LoadPlan, body: (server: ServerProcess) => Promise<T>): Promise<{ result: T; profile?: string }> {
+async function withTiphys<T>(opts: TiphysSideOptions, plan: LoadPlan, body: (server: ServerProcess) => Promise<T>): Promise<{ result: T; profiles: string[] }> {
   const env: Record<string, string> = { ...opts.env, TIPHYS_DATA_DIR: opts.dataDir };
-  // Passed through so a run can measure GitHub Enterprise-style pacing (see .env.example).
-  if (process.env.TIPHYS_GITHUB_WRITE_INTERVAL_MS !== undefined) env.TIPHYS_GITHUB_WRITE_INTERVAL_MS = process.env.TIPHYS_GITHUB_WRITE_INTERVAL_MS;
+  // TIPHYS_* settings of the bench's environment are passed through (TIPHYS_GITHUB_WRITE_INTERVAL_MS,
+  // TIPHYS_MAX_RUNS ...: see .env.example), so a run can measure other settings; the bench prints them.
+  for (const [k, v] of Object.entries(process.env)) if (k.startsWith("TIPHYS_") && k !== "TIPHYS_DATA_DIR" && v !== undefined) env[k] = v;
   if (opts.profileDir) {
     mkdirSync(opts.profileDir, { recursive: true });
     Object.assign(env, { NODE_OPTIONS: `--import ${PROFILER}`, TIPHYS_BENCH_PROFILE_DIR: opts.profileDir });
@@ -168,8 +169,9 @@ async function withTiphys<T>(opts: TiphysSideOptions, plan: LoadPlan, body: (ser
     // by tens of MB per repetition and its collector pauses land on the fake's request times.
     opts.fake.requests.splice(0);
   }
-  const profile = opts.profileDir ? readdirSync(opts.profileDir).find((f) => f.endsWith(".cpuprofile") && !before.has(f)) : undefined;
-  return { result, profile: profile && join(opts.profileDir!, profile) };
+  // One profile per thread: the main thread's and the work thread's.
+  const profiles = opts.profileDir ? readdirSync(opts.profileDir).filter((f) => f.endsWith(".cpuprofile") && !before.has(f)).sort().map((f) => join(opts.profileDir!, f)) : [];
+  return { result, profiles };
 }
 
 export interface TiphysSideResult {
@@ -178,11 +180,12 @@ export interface TiphysSideResult {
   /** This process's event-loop delay while it sent and watched (ms): the fake's times are only as good as this. */
   benchLoopDelay: { p99: number; max: number };
   timeline: Timeline;
-  profile?: string;
+  /** CPU profiles of the server's threads (with --profile). */
+  profiles: string[];
 }
 
 export async function runTiphysSide(opts: TiphysSideOptions, plan: LoadPlan): Promise<TiphysSideResult> {
-  const { result, profile } = await withTiphys(opts, plan, async (server) => {
+  const { result, profiles } = await withTiphys(opts, plan, async (server) => {
     const watch = new CheckRunWatch(opts.fake, opts.owner, opts.name, plan.measured.map((p) => p.sha));
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
@@ -192,7 +195,7 @@ export async function runTiphysSide(opts: TiphysSideOptions, plan: LoadPlan): Pr
     const benchLoopDelay = { p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 };
     return { ack: ackFigures(load), check: checkFigures(load.samples, watch), benchLoopDelay, timeline: timelineOf(load.samples, watch) };
   });
-  return { ...result, profile };
+  return { ...result, profiles };
 }
 
 /**

@@ -15,7 +15,34 @@ export function createSqliteDialect(filename: string): Dialect {
   if (filename !== ":memory:") database.pragma("journal_mode = WAL");
   database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   database.pragma("synchronous = NORMAL");
-  return new SqliteDialect({ database });
+  return new SqliteDialect({ database: withStatementCache(database) });
+}
+
+/** Prepared statements kept per connection, by SQL text. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely's SQLite driver prepares every query again; the store sends the same few dozen SQL texts
+ * over and over, so the connection keeps its prepared statements (least recently used dropped past
+ * STATEMENT_CACHE_SIZE). Safe because the driver runs a statement to completion (`all`/`run`) before
+ * the next one starts, and SQLite re-prepares a statement itself after a schema change.
+ */
+function withStatementCache(database: SqliteDatabase.Database): { close(): void; prepare(sql: string): SqliteDatabase.Statement } {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(sql: string) {
+      let stmt = cache.get(sql);
+      if (stmt) {
+        cache.delete(sql);
+      } else {
+        stmt = database.prepare(sql);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(sql, stmt);
+      return stmt;
+    },
+  };
 }
 
 export interface PostgresDialectOptions {
