@@ -11,9 +11,9 @@ import { tiphysOctokit } from "../github/octokit-class.js";
 import type { GitHubPort } from "../core/ports/github.js";
 import type { Store } from "../core/ports/store.js";
 import { OctokitGitHub } from "../github/octokit-github.js";
-import { webhookHandlers } from "../handlers/webhooks.js";
+import { webhookHandlers, type AcceptWebhook } from "../handlers/webhooks.js";
 import { openStore } from "../store/index.js";
-import { acceptEvent } from "./accept-event.js";
+import { acceptEvent, type IncomingEvent } from "./accept-event.js";
 import { BlobCache } from "./config-source.js";
 import { DeliveryBatcher } from "./delivery-batcher.js";
 import { AppExecutors, executorConfigFromEnv, type ExecutorConfig } from "./executors.js";
@@ -89,6 +89,8 @@ export interface ComposedApp {
   store: Store;
   metrics: AppMetrics;
   appFn: ReturnType<typeof webhookHandlers>;
+  /** The webhook use-case itself (what `appFn` registers): record the delivery and queue its work. */
+  accept: AcceptWebhook;
   /** Resumes interrupted runs, starts the worker and the periodic redelivery. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -158,7 +160,8 @@ export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
   const worker = new Worker(ctx, { pollMs: config.pollMs, handlers: { cron: runCronJob, [APP_SYNC_JOB]: runAppSyncJob }, lanes: { [APP_SYNC_JOB]: APP_SYNC_LANE } });
   const wake = role === "web" ? (opts.wake ?? (() => {})) : () => worker.wake();
   if (role !== "web") ctx.wakeWorker = () => worker.wake();
-  const appFn = webhookHandlers((ev) => acceptEvent(ctx, ev, wake));
+  const accept: AcceptWebhook = (ev) => acceptEvent(ctx, ev as IncomingEvent, wake);
+  const appFn = webhookHandlers(accept);
   let redeliverTimer: NodeJS.Timeout | undefined;
   let cronTimer: NodeJS.Timeout | undefined;
   const processStartedAt = new Date();
@@ -168,6 +171,7 @@ export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
     store,
     metrics,
     appFn,
+    accept,
     async start() {
       if (role === "web") return;
       await recoverRuns(ctx, { embedded: !config.databaseUrl });

@@ -1,9 +1,11 @@
 import type { DeliveryInput, JobInput, Store } from "../core/ports/store.js";
 
 /**
- * Group commit for webhook acknowledgements: deliveries that arrive while a commit is in progress
- * are written together in the next one, so a burst costs one transaction per batch instead of one
- * per webhook. Each caller still waits until its own delivery is durable.
+ * Group commit for webhook acknowledgements: the deliveries whose requests were read in the same turn
+ * of the event loop (under a burst, several sockets are readable at once), and those that arrive while
+ * a commit is in progress, are written together, so a burst costs one transaction per batch instead
+ * of one per webhook. Each caller still waits until its own delivery is durable. The embedded SQLite
+ * driver is synchronous, so without the wait for the turn to end every batch would hold one delivery.
  */
 export class DeliveryBatcher {
   private queue: Array<{ delivery: DeliveryInput; job: JobInput; resolve: (fresh: boolean) => void; reject: (err: unknown) => void }> = [];
@@ -17,12 +19,13 @@ export class DeliveryBatcher {
   accept(delivery: DeliveryInput, job: JobInput): Promise<boolean> {
     return new Promise((resolve, reject) => {
       this.queue.push({ delivery, job, resolve, reject });
-      if (!this.writing) void this.flush();
+      if (this.writing) return;
+      this.writing = true;
+      setImmediate(() => void this.flush());
     });
   }
 
   private async flush(): Promise<void> {
-    this.writing = true;
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatch);

@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import { pino } from "pino";
-import { createNodeMiddleware } from "probot";
 import { composeApp, configFromEnv, createTiphysProbot } from "../app/compose.js";
+import { webhookMiddleware } from "../github/webhook-receiver.js";
 
 const WEBHOOK_PATH = "/api/github/webhooks";
 
@@ -37,7 +37,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const app = await composeApp({ probot, config, log: log.child({ name: "tiphys" }), role: threaded ? "web" : "all", wake: () => work?.wake() });
   // Started once this thread's store is open (and migrated), so the two never migrate at once.
   if (threaded) work = startWorkThread(env);
-  const middleware = await createNodeMiddleware(app.appFn, { probot, webhooksPath: WEBHOOK_PATH });
+  const middleware = webhookMiddleware({ secret: env.WEBHOOK_SECRET!, path: WEBHOOK_PATH, accept: app.accept, log: log.child({ name: "webhooks" }) });
   let ready = false;
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {

@@ -31,6 +31,26 @@ describe("group commit of webhook deliveries", () => {
     expect(transactions).toBeLessThan(10);
   });
 
+  it("deliveries read in the same turn of the event loop (several sockets readable at once) share one transaction", async () => {
+    store = await openMemoryStore();
+    let transactions = 0;
+    const counting: Store = Object.assign(Object.create(store), {
+      acceptDeliveries: (items: Parameters<Store["acceptDeliveries"]>[0]) => {
+        transactions++;
+        return store!.acceptDeliveries(items);
+      },
+    });
+    const batcher = new DeliveryBatcher(counting);
+    // Each request is its own callback, with the microtasks drained in between (as node:http does):
+    // the synchronous SQLite driver would finish each write before the next callback started.
+    const accepted = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => new Promise<boolean>((resolve, reject) => setImmediate(() => batcher.accept(delivery(`t-${i}`), job(`t-${i}`)).then(resolve, reject)))),
+    );
+    expect(accepted.every(Boolean)).toBe(true);
+    expect(transactions).toBe(1);
+    expect(await store.countJobs("queued")).toBe(12);
+  });
+
   it("a failing write rejects the callers of that batch, and the next batch goes on", async () => {
     store = await openMemoryStore();
     let fail = true;
