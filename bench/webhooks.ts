@@ -11,10 +11,14 @@
  * served the same way. Each side is a fresh process in each repetition, and which goes first alternates.
  *
  * Then, once: `--idle` pushes one at a time, 4 s apart, to a fresh Tiphys server: the first check
- * run's latency when no other push is queued ahead.
+ * run's latency when no other push is queued ahead. And once: a steady stream (`--sustained-rate`
+ * pushes per second, open loop, `--sustained-n` of them) to a fresh server, spread over
+ * `--installations` repositories, each its own installation: how load reaches an App installed in
+ * many places, each with GitHub's pacing of writes per installation.
  *
  * Options: --n 2000 (measured pushes per side and repetition), --concurrency 16, --warmup 50,
  * --reps 3, --check-timeout 60 (seconds to wait for check runs after the last ack), --idle 10,
+ * --sustained-rate 20 (0: no sustained phase), --sustained-n 600, --installations 100,
  * --quick (500 pushes, one repetition), --profile DIR (CPU profiles of the Tiphys server, one per thread; one
  * repetition, and its figures are for finding where time goes, not for the record), --dump FILE
  * (each Tiphys push's timeline as JSON).
@@ -28,7 +32,18 @@ import { startFakeGitHub } from "../test/helpers/fake-github.js";
 import { createPushFixture } from "./webhooks/fixture.js";
 import { signedPush } from "./webhooks/payloads.js";
 import { summarizeProfile } from "./webhooks/profile-summary.js";
-import { runBareSide, runTiphysIdle, runTiphysSide, type AckFigures, type CheckFigures, type LoadPlan, type TiphysSideResult, type Timeline } from "./webhooks/sides.js";
+import {
+  runBareSide,
+  runTiphysIdle,
+  runTiphysSide,
+  runTiphysSustained,
+  type AckFigures,
+  type CheckFigures,
+  type LoadPlan,
+  type SustainedResult,
+  type TiphysSideResult,
+  type Timeline,
+} from "./webhooks/sides.js";
 import { fmt, median, withRange } from "./webhooks/stats.js";
 import { warmFake } from "./webhooks/warm-fake.js";
 
@@ -40,6 +55,9 @@ const NAME = "service";
 const TARGET_ACK_P99_MS = 100;
 const TARGET_THROUGHPUT_RATIO = 0.5;
 const TARGET_CHECK_P99_MS = 250;
+/** The sustained phase's installations: ids and repository names. */
+const SUSTAINED_INSTALLATION_BASE = 1000;
+const sustainedRepo = (k: number) => `${NAME}-${k}`;
 
 interface Options {
   n: number;
@@ -48,6 +66,9 @@ interface Options {
   reps: number;
   checkTimeoutMs: number;
   idle: number;
+  sustainedRate: number;
+  sustainedN: number;
+  installations: number;
   profileDir?: string;
   dumpFile?: string;
 }
@@ -73,6 +94,9 @@ function parseOptions(argv: string[]): Options {
     reps: profileDir ? 1 : num("--reps", quick ? 1 : 3),
     checkTimeoutMs: num("--check-timeout", 60) * 1000,
     idle: num("--idle", 10, 0),
+    sustainedRate: num("--sustained-rate", 20, 0),
+    sustainedN: num("--sustained-n", quick ? 300 : 600),
+    installations: num("--installations", 100),
     profileDir,
     dumpFile: value("--dump"),
   };
@@ -132,11 +156,12 @@ async function main(): Promise<void> {
   const tiphysRuns: TiphysSideResult[] = [];
   let idle: CheckFigures | undefined;
   let idleTimeline: Timeline | undefined;
+  let sustained: SustainedResult | undefined;
   let bodyKb = { median: NaN, min: NaN, max: NaN };
   const cleanups: Array<() => unknown> = [];
   try {
     let t = performance.now();
-    const fixture = await createPushFixture(opts.warmup + opts.n);
+    const fixture = await createPushFixture(opts.warmup + Math.max(opts.n, opts.sustainedRate > 0 ? opts.sustainedN : 0));
     cleanups.push(() => fixture.repo.cleanup());
     const commits = fixture.pushes.reduce((n, p) => n + p.commits.length, 0);
     console.log(`fixture: ${fixture.pushes.length} pushes, ${commits} commits (${fmt((performance.now() - t) / 1000)} s)`);
@@ -148,6 +173,15 @@ async function main(): Promise<void> {
     console.log(`fake GitHub's git lookups made ahead (${fmt((performance.now() - t) / 1000)} s)`);
 
     const target = { owner: OWNER, name: NAME, installationId: INSTALLATION, repositoryId };
+    // The sustained phase's repositories: the same git repository under other names, each in an
+    // installation of its own; they share the warmed reader (the fake's git work stays off the clock).
+    const sustainedTargets = Array.from({ length: opts.sustainedRate > 0 ? opts.installations : 0 }, (_, k) => {
+      const installationId = SUSTAINED_INSTALLATION_BASE + k;
+      const id = fake.addRepo({ owner: OWNER, name: sustainedRepo(k), gitDir: fixture.repo.dir, defaultBranch: "main", installationId });
+      fake.state.repo(OWNER, sustainedRepo(k))!.reader = fake.state.repo(OWNER, NAME)!.reader;
+      return { owner: OWNER, name: sustainedRepo(k), installationId, repositoryId: id };
+    });
+    const sustainedPushes = fixture.pushes.slice(opts.warmup, opts.warmup + opts.sustainedN).map((p, i) => signedPush(p, sustainedTargets[i % sustainedTargets.length], WEBHOOK_SECRET));
     const plan: LoadPlan = {
       warm: fixture.pushes.slice(0, opts.warmup).map((p) => signedPush(p, target, WEBHOOK_SECRET, "warmup")),
       measured: fixture.pushes.slice(opts.warmup).map((p) => signedPush(p, target, WEBHOOK_SECRET)),
@@ -198,6 +232,13 @@ async function main(): Promise<void> {
       ({ check: idle, timeline: idleTimeline } = await runTiphysIdle(tiphysOptions("idle"), plan, plan.measured.slice(0, opts.idle), IDLE_SPACING_MS));
       console.log(`idle Tiphys: ${idle.got}/${idle.of} check runs, p50 ${fmt(idle.gotP50, 0)} ms, max ${fmt(idle.gotMax, 0)} ms`);
     }
+    if (opts.sustainedRate > 0 && !opts.profileDir) {
+      sustained = await runTiphysSustained(tiphysOptions("sustained"), plan, sustainedPushes, opts.sustainedRate, sustainedTargets.map((t) => `${t.owner}/${t.name}`));
+      console.log(
+        `sustained Tiphys: ${fmt(sustained.sentRate, 1)} pushes/s over ${sustainedTargets.length} installations, ack p99 ${fmt(sustained.ack.p99, 1)} ms; ` +
+          `${sustained.check.got}/${sustained.check.of} check runs, p50 ${late(sustained.check.p50, opts.checkTimeoutMs)} ms, p99 ${late(sustained.check.p99, opts.checkTimeoutMs)} ms (load ${load()})`,
+      );
+    }
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup();
     rmSync(root, { recursive: true, force: true });
@@ -230,15 +271,26 @@ async function main(): Promise<void> {
     console.log(`| idle (${idle.of} single pushes ${IDLE_SPACING_MS / 1000} s apart): send to first check run | ${late(idle.p50, timeout)} | max ${late(idle.gotMax, timeout)} |`);
     console.log(`| idle: send to first GitHub call / that call to the check run | ${fmt(idle.waitP50, 0)} | ${fmt(idle.workP50, 0)} |`);
   }
+  if (sustained) {
+    const what = `sustained (${fmt(sustained.sentRate, 1)} pushes/s, ${sustained.check.of} over ${opts.installations} installations)`;
+    console.log(`| ${what}: send to first check run | ${late(sustained.check.p50, timeout)} | ${late(sustained.check.p99, timeout)} |`);
+    console.log(`| ${what}: ack | ${fmt(sustained.ack.p50, 1)} | ${fmt(sustained.ack.p99, 1)} |`);
+  }
   console.log(`\nburst: check runs within the window: ${checks.map((c) => `${c.got}/${c.of}`).join(", ")}; check-run writes (POST + PATCH) ${col((c) => c.writesPerSecond, 2)} per second, median gap ${col((c) => c.writeGapMs, 0)} ms`);
 
   console.log("\nTargets\n");
   console.log(`- ack p99 under ${TARGET_ACK_P99_MS} ms: ${fmt(ackP99, 1)} ms: ${passOrMiss(ackP99 < TARGET_ACK_P99_MS)}`);
   console.log(`- throughput at least ${TARGET_THROUGHPUT_RATIO} x bare Probot: ${fmt(throughputRatio, 2)}: ${passOrMiss(throughputRatio >= TARGET_THROUGHPUT_RATIO)}`);
   console.log(`- first check run p99 within ${TARGET_CHECK_P99_MS} ms of receipt (burst): ${late(checkP99, timeout)}: ${passOrMiss(checkP99 <= TARGET_CHECK_P99_MS)}`);
+  if (idle) console.log(`- the same, one push at a time (idle): max ${late(idle.gotMax, timeout)}: ${passOrMiss(idle.got === idle.of && idle.gotMax <= TARGET_CHECK_P99_MS)}`);
+  if (sustained) {
+    console.log(
+      `- the same, sustained ${fmt(sustained.sentRate, 1)} pushes/s over ${opts.installations} installations: p99 ${late(sustained.check.p99, timeout)}: ${passOrMiss(sustained.check.p99 <= TARGET_CHECK_P99_MS)}`,
+    );
+  }
 
   for (const r of tiphysRuns) for (const file of r.profiles) printProfile(file);
-  if (opts.dumpFile) writeFileSync(opts.dumpFile, JSON.stringify({ burst: tiphysRuns.map((r) => r.timeline), idle: idleTimeline }));
+  if (opts.dumpFile) writeFileSync(opts.dumpFile, JSON.stringify({ burst: tiphysRuns.map((r) => r.timeline), idle: idleTimeline, sustained: sustained?.timeline }));
 
   const machine = {
     bench: "webhooks",
@@ -262,6 +314,16 @@ async function main(): Promise<void> {
       windowS: timeout / 1000,
       writesPerSecond: +median(checks.map((c) => c.writesPerSecond)).toFixed(2),
       idleP50: idle && Number.isFinite(idle.gotP50) ? +idle.gotP50.toFixed(0) : null,
+      sustained: sustained
+        ? {
+            rate: +sustained.sentRate.toFixed(1),
+            installations: opts.installations,
+            n: sustained.check.of,
+            got: sustained.check.got,
+            p50: Number.isFinite(sustained.check.p50) ? +sustained.check.p50.toFixed(0) : null,
+            p99: Number.isFinite(sustained.check.p99) ? +sustained.check.p99.toFixed(0) : null,
+          }
+        : null,
     },
     targets: {
       ackP99: passOrMiss(ackP99 < TARGET_ACK_P99_MS),

@@ -26,13 +26,15 @@ export class CheckRunWatch {
   private trees = 0;
   private listed = 0;
 
-  /** Watches the requests the fake receives from now on, for these shas. */
+  private readonly repos: Set<string>;
+
+  /** Watches the requests the fake receives from now on, to these repositories (`owner/name`), for these shas. */
   constructor(
     private readonly fake: FakeGitHub,
-    private readonly owner: string,
-    private readonly name: string,
+    repos: string[],
     shas: string[],
   ) {
+    this.repos = new Set(repos);
     this.scanned = fake.requests.length;
     for (const sha of shas) this.times.set(sha, {});
   }
@@ -42,12 +44,12 @@ export class CheckRunWatch {
   }
 
   private scan(): void {
-    const prefix = `/repos/${this.owner}/${this.name}/`;
     const requests = this.fake.requests;
     for (; this.scanned < requests.length; this.scanned++) {
       const r = requests[this.scanned];
-      if (!r.path.startsWith(prefix)) continue;
-      const rest = r.path.slice(prefix.length);
+      const m0 = /^\/repos\/([^/]+\/[^/]+)\/(.*)$/.exec(r.path);
+      if (!m0 || !this.repos.has(m0[1])) continue;
+      const rest = m0[2];
       if ((r.method === "POST" && rest === "check-runs") || (r.method === "PATCH" && rest.startsWith("check-runs/"))) this.writes.push(r.at);
       if (r.method === "POST" && rest === "check-runs") {
         const sha = String((r.body as { head_sha?: unknown } | undefined)?.head_sha ?? "");

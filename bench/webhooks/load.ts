@@ -1,7 +1,8 @@
 /**
- * A closed-loop load generator: `concurrency` requests in flight over keep-alive connections (one
- * per worker, reused), each timed from the moment its body is handed to the socket to the end of the
- * response. node:http rather than fetch: its per-request cost is lower, and the client runs on the
+ * Load generators: closed-loop (`sendPushes`: `concurrency` requests in flight over keep-alive
+ * connections, one per worker, reused) and open-loop (`sendAtRate`: a request every 1/rate s whatever
+ * the answers do), each request timed from the moment its body is handed to the socket to the end of
+ * the response. node:http rather than fetch: its per-request cost is lower, and the client runs on the
  * same CPUs as the servers it measures.
  */
 import { randomUUID } from "node:crypto";
@@ -74,4 +75,28 @@ export async function sendPushes(opts: { url: string; pushes: SignedPush[]; conc
     agent.destroy();
   }
   return { samples, wallMs: performance.now() - started };
+}
+
+/**
+ * Sends every push once at a steady `rate` per second (open loop: push i leaves at i/rate s, however
+ * long the earlier ones take), over keep-alive connections as many as needed; samples in send order.
+ */
+export async function sendAtRate(opts: { url: string; pushes: SignedPush[]; rate: number }): Promise<LoadResult> {
+  const url = new URL(opts.url);
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const started = performance.now();
+  try {
+    const samples = await Promise.all(
+      opts.pushes.map(
+        (push, i) =>
+          new Promise<Sample>((resolve, reject) => {
+            const at = started + (i * 1000) / opts.rate;
+            setTimeout(() => post(agent, url, push, randomUUID()).then(resolve, reject), Math.max(0, at - performance.now()));
+          }),
+      ),
+    );
+    return { samples, wallMs: performance.now() - started };
+  } finally {
+    agent.destroy();
+  }
 }

@@ -17,7 +17,7 @@ import { startServer, type ServerProcess } from "../../test/e2e/server-process.j
 import type { FakeGitHub } from "../../test/helpers/fake-github.js";
 import { startBareProbot } from "./bare-probot-process.js";
 import { CheckRunWatch } from "./check-runs.js";
-import { sendPushes, type LoadResult } from "./load.js";
+import { sendAtRate, sendPushes, type LoadResult } from "./load.js";
 import type { SignedPush } from "./payloads.js";
 import { median, percentile } from "./stats.js";
 
@@ -152,7 +152,7 @@ async function withTiphys<T>(opts: TiphysSideOptions, plan: LoadPlan, body: (ser
   const server = await startServer({ env });
   let result: T;
   try {
-    const warm = new CheckRunWatch(opts.fake, opts.owner, opts.name, plan.warm.map((p) => p.sha));
+    const warm = new CheckRunWatch(opts.fake, [`${opts.owner}/${opts.name}`], plan.warm.map((p) => p.sha));
     await sendPushes({ url: server.webhookUrl, pushes: plan.warm, concurrency: plan.concurrency });
     // Done when GitHub has heard the one call every warm-up push makes (its commit's tree; the
     // triggers are matched right after), and a moment more for the store to settle.
@@ -186,7 +186,7 @@ export interface TiphysSideResult {
 
 export async function runTiphysSide(opts: TiphysSideOptions, plan: LoadPlan): Promise<TiphysSideResult> {
   const { result, profiles } = await withTiphys(opts, plan, async (server) => {
-    const watch = new CheckRunWatch(opts.fake, opts.owner, opts.name, plan.measured.map((p) => p.sha));
+    const watch = new CheckRunWatch(opts.fake, [`${opts.owner}/${opts.name}`], plan.measured.map((p) => p.sha));
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
     const load = await sendPushes({ url: server.webhookUrl, pushes: plan.measured, concurrency: plan.concurrency });
@@ -204,7 +204,7 @@ export async function runTiphysSide(opts: TiphysSideOptions, plan: LoadPlan): Pr
  */
 export async function runTiphysIdle(opts: TiphysSideOptions, plan: LoadPlan, pushes: SignedPush[], spacingMs: number): Promise<{ check: CheckFigures; timeline: Timeline }> {
   const { result } = await withTiphys({ ...opts, profileDir: undefined }, plan, async (server) => {
-    const watch = new CheckRunWatch(opts.fake, opts.owner, opts.name, pushes.map((p) => p.sha));
+    const watch = new CheckRunWatch(opts.fake, [`${opts.owner}/${opts.name}`], pushes.map((p) => p.sha));
     const samples: LoadResult["samples"] = [];
     for (const push of pushes) {
       const started = performance.now();
@@ -214,6 +214,32 @@ export async function runTiphysIdle(opts: TiphysSideOptions, plan: LoadPlan, pus
     }
     await watch.wait(opts.checkTimeoutMs);
     return { check: checkFigures(samples, watch), timeline: timelineOf(samples, watch) };
+  });
+  return result;
+}
+
+export interface SustainedResult {
+  ack: AckFigures;
+  check: CheckFigures;
+  /** Pushes per second actually sent (first send to last). */
+  sentRate: number;
+  timeline: Timeline;
+}
+
+/**
+ * A steady stream instead of a burst: `pushes` sent at `rate` per second (open loop) to a fresh
+ * server, spread over the repositories of `repos` (each its own installation, so each its own lane
+ * of GitHub writes), every push's first check run watched. This is how an App's load arrives: many
+ * installations, each pushing now and then.
+ */
+export async function runTiphysSustained(opts: TiphysSideOptions, plan: LoadPlan, pushes: SignedPush[], rate: number, repos: string[]): Promise<SustainedResult> {
+  const { result } = await withTiphys({ ...opts, profileDir: undefined }, plan, async (server) => {
+    const watch = new CheckRunWatch(opts.fake, repos, pushes.map((p) => p.sha));
+    const load = await sendAtRate({ url: server.webhookUrl, pushes, rate });
+    await watch.wait(opts.checkTimeoutMs);
+    const first = load.samples[0].sentAt;
+    const last = Math.max(...load.samples.map((s) => s.sentAt));
+    return { ack: ackFigures(load), check: checkFigures(load.samples, watch), sentRate: ((pushes.length - 1) / (last - first)) * 1000, timeline: timelineOf(load.samples, watch) };
   });
   return result;
 }

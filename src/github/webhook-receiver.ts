@@ -15,9 +15,9 @@ export interface WebhookReceiverOptions {
  * The webhook endpoint for node:http: @octokit/webhooks (what Probot's own middleware is made of)
  * verifies the signature (400 without the headers or when it does not match, 415 for another
  * content type) and hands the event to `accept`; an error there answers 500, so GitHub records the
- * delivery as failed and it is redelivered. Probot's middleware would first build an installation
- * Octokit for every event (Probot's context) and, for an installation's first event each hour, ask
- * GitHub for a token, all before answering; the acknowledging thread needs neither (the work
+ * delivery as failed and it is redelivered. Probot's middleware would also build a Probot context for
+ * every event, with a new installation Octokit (all its plugins and limiters): measured, that was the
+ * largest part of the acknowledging thread's time under a burst, and nothing there uses it (the work
  * thread talks to GitHub through Probot later).
  */
 export function webhookMiddleware(opts: WebhookReceiverOptions) {

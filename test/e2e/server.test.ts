@@ -162,6 +162,25 @@ describe("tiphys server (npm start) against a loopback GitHub", () => {
     expect(checkRunsNamed("tiphys/workflow/ci").filter((c) => c.head_sha === sha)).toHaveLength(1);
   });
 
+  it("acknowledging never waits for GitHub: with its token endpoint failing, a push is answered before any token is issued, and runs once GitHub answers", async () => {
+    const s = await boot("token-outage");
+    const before = repo.sha;
+    const sha = await repo.commit({ "src/app.txt": "v-outage\n" }, "outage");
+    const tokenRequests = () => fake.requests.filter((r) => r.method === "POST" && /^\/app\/installations\/\d+\/access_tokens$/.test(r.path));
+    const seen = tokenRequests().length;
+    // A fresh server has no installation token yet; GitHub refuses the next two token requests.
+    fake.failNext("POST", /^\/app\/installations\/\d+\/access_tokens$/, 503, 2);
+    const res = await sendWebhook({ url: s.webhookUrl, secret: WEBHOOK_SECRET, event: "push", payload: pushPayload(sha, before), deliveryId: `d-${++deliveries}` });
+    const answeredAt = performance.now();
+    expect(res.status).toBe(200);
+    const [check] = await waitCompleted("tiphys/workflow/ci", sha, 40_000);
+    expect(check.conclusion).toBe("success");
+    // The first token GitHub issued came after the answer: acknowledging never asked for one.
+    const issued = tokenRequests().slice(seen).filter((r) => r.status === 201);
+    expect(issued.length).toBeGreaterThan(0);
+    expect(issued[0].at).toBeGreaterThan(answeredAt);
+  }, 60_000);
+
   it("kill -9 during a run, then start again: finished nodes are not run again, the interrupted one is retried, the check run ends right", async () => {
     const gate = join(markers, "gate");
     const script = [
