@@ -66,6 +66,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
       maxRunningNodes: num("TIPHYS_MAX_RUNNING_NODES", DEFAULT_LIMITS.maxRunningNodes),
       maxRunsPerInstallation: num("TIPHYS_MAX_RUNS_PER_INSTALLATION", DEFAULT_LIMITS.maxRunsPerInstallation),
       maxRuns: num("TIPHYS_MAX_RUNS", DEFAULT_LIMITS.maxRuns),
+      maxEvents: num("TIPHYS_MAX_EVENTS", DEFAULT_LIMITS.maxEvents),
+      maxEventsPerInstallation: num("TIPHYS_MAX_EVENTS_PER_INSTALLATION", DEFAULT_LIMITS.maxEventsPerInstallation),
       checkRunDebounceMs: num("TIPHYS_CHECK_RUN_DEBOUNCE_MS", DEFAULT_LIMITS.checkRunDebounceMs),
       runLeaseMs: num("TIPHYS_RUN_LEASE_MS", DEFAULT_LIMITS.runLeaseMs),
     },

@@ -13,6 +13,13 @@ export interface AppLimits {
   maxRunsPerInstallation: number;
   /** Runs executing at once in this replica. */
   maxRuns: number;
+  /** Webhook (and schedule) jobs handled at once in this replica. */
+  maxEvents: number;
+  /**
+   * Of those, at most this many of one installation (fair share): an installation whose writes wait
+   * for GitHub's pacing, or whose burst fills the queue, leaves the other places to the others.
+   */
+  maxEventsPerInstallation: number;
   /** The least time between two updates of one check run while it is in progress. */
   checkRunDebounceMs: number;
   /** A run's lease: another replica takes it over when its owner stops renewing. */
@@ -23,6 +30,8 @@ export const DEFAULT_LIMITS: AppLimits = {
   maxRunningNodes: 8,
   maxRunsPerInstallation: 2,
   maxRuns: 8,
+  maxEvents: 32,
+  maxEventsPerInstallation: 4,
   checkRunDebounceMs: 10_000,
   runLeaseMs: 60_000,
 };

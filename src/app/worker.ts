@@ -6,8 +6,6 @@ import { processEvent, type EventJob } from "./on-event.js";
 
 export interface WorkerOptions {
   pollMs?: number;
-  /** Webhook and schedule jobs handled at once (default 8). */
-  maxEvents?: number;
   /** Extra job kinds (the scheduler's). */
   handlers?: Record<string, (ctx: AppContext, job: Job) => Promise<void>>;
   /**
@@ -53,7 +51,7 @@ export class Worker {
     if (this.stopped) return;
     // Busy with as many events as it takes: the next one finishing looks at the queue anyway, so a
     // burst of webhooks does not turn into a burst of claim transactions.
-    if (this.activeEvents >= (this.opts.maxEvents ?? 8) && this.activeRuns >= this.ctx.limits.maxRuns) return;
+    if (this.activeEvents >= this.ctx.limits.maxEvents && this.activeRuns >= this.ctx.limits.maxRuns) return;
     if (this.polling) this.wakeRequested = true;
     else this.schedule(0);
   }
@@ -87,12 +85,19 @@ export class Worker {
     this.polling = true;
     this.wakeRequested = false;
     try {
-      // Events in flight are capped: under a burst the oldest finish first instead of all sharing
-      // GitHub's request queue.
+      // Events in flight are capped, and so is each installation's share of them: under one
+      // installation's burst its oldest finish first instead of all sharing GitHub's request queue,
+      // and an installation waiting for GitHub's pacing of its writes holds only its own places.
       const pressed = Date.now() < this.pressureUntil;
-      const room = (pressed ? 1 : (this.opts.maxEvents ?? 8)) - this.activeEvents;
+      const room = (pressed ? 1 : this.ctx.limits.maxEvents) - this.activeEvents;
       if (room > 0) {
-        const events = await this.ctx.store.claimJobs({ worker: this.ctx.workerId, limit: room, leaseMs: EVENT_JOB_LEASE_MS, kinds: ["event", "cron", "redeliver"] });
+        const events = await this.ctx.store.claimJobs({
+          worker: this.ctx.workerId,
+          limit: room,
+          leaseMs: EVENT_JOB_LEASE_MS,
+          perInstallationLimit: this.ctx.limits.maxEventsPerInstallation,
+          kinds: ["event", "cron", "redeliver"],
+        });
         for (const job of events) this.track(job);
       }
       for (const [kind, lane] of Object.entries(this.opts.lanes ?? {})) {
