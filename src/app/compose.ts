@@ -138,6 +138,7 @@ export async function composeApp(opts: ComposeOptions): Promise<ComposedApp> {
     new OctokitGitHub({
       auth: (id) => opts.probot.auth(id) as never,
       webUrl: config.webUrl,
+      writeIntervalMs: config.githubWriteIntervalMs,
       onRateLimit: (remaining, id) => metrics.rateLimitRemaining.set({ installation: String(id ?? 0) }, remaining),
     });
   const ctx: AppContext = {

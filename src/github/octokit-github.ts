@@ -1,3 +1,4 @@
+import PQueue from "p-queue";
 import type { ProbotOctokit } from "probot";
 import { ExternalError } from "../core/errors.js";
 import type {
@@ -25,7 +26,12 @@ export interface OctokitGitHubOptions {
   webUrl: string;
   /** Told the remaining rate limit after every response that carries it (for /metrics). */
   onRateLimit?(remaining: number, installationId?: number): void;
+  /** The pacing of writes Octokit applies (TIPHYS_GITHUB_WRITE_INTERVAL_MS); 0: writes of one installation may overlap. */
+  writeIntervalMs?: number;
 }
+
+/** How soon a write should go out among an installation's waiting writes. */
+type WriteUrgency = "first" | "normal";
 
 /** Octokit errors become ExternalError with the status and, for rate limits, when to try again. */
 function translate(err: unknown, what: string): never {
@@ -91,8 +97,27 @@ async function parsedJson<T>(response: { data: unknown }): Promise<T> {
 /** The GitHubPort over Probot's Octokit: the only module that talks to the GitHub API. */
 export class OctokitGitHub implements GitHubPort {
   private clients = new Map<number, { octokit: Octokit; at: number }>();
+  /**
+   * The order of each installation's writes. Octokit's throttling plugin spaces them (one per second
+   * on github.com) but serves them first come, first served, so a new push's queued check run would
+   * wait behind every progress update of the runs before it. Here an installation hands Octokit one
+   * write at a time (p-queue: an idle lane starts the write at once), and a check run being created
+   * goes before the updates waiting with it.
+   */
+  private readonly writeLanes = new Map<string, PQueue>();
 
   constructor(private readonly opts: OctokitGitHubOptions) {}
+
+  private writeLane(key: string): PQueue {
+    let lane = this.writeLanes.get(key);
+    if (!lane) {
+      lane = new PQueue({ concurrency: (this.opts.writeIntervalMs ?? 1000) > 0 ? 1 : 8 });
+      this.writeLanes.set(key, lane);
+      // An idle lane is dropped, so installations that stop writing leave nothing behind.
+      lane.on("idle", () => this.writeLanes.get(key) === lane && this.writeLanes.delete(key));
+    }
+    return lane;
+  }
 
   private async client(installationId?: number): Promise<Octokit> {
     const key = installationId ?? 0;
@@ -108,14 +133,21 @@ export class OctokitGitHub implements GitHubPort {
     return octokit;
   }
 
-  private async call<T>(repo: RepoRef | number | undefined, what: string, fn: (o: Octokit) => Promise<T>): Promise<T> {
+  private async call<T>(repo: RepoRef | number | undefined, what: string, fn: (o: Octokit) => Promise<T>, write?: WriteUrgency): Promise<T> {
     const id = typeof repo === "number" ? repo : repo?.installationId;
     const octokit = await this.client(id);
     try {
-      return await fn(octokit);
+      if (!write) return await fn(octokit);
+      // p-queue: higher numbers go first.
+      return await this.writeLane(String(id ?? "app")).add(() => fn(octokit), { priority: write === "first" ? 1 : 0, throwOnTimeout: true });
     } catch (err) {
       translate(err, what);
     }
+  }
+
+  /** A write: in the installation's order of writes (see writeOrder). */
+  private write<T>(repo: RepoRef | number | undefined, what: string, fn: (o: Octokit) => Promise<T>, urgency: WriteUrgency = "normal"): Promise<T> {
+    return this.call(repo, what, fn, urgency);
   }
 
   async getRepo(repo: RepoRef) {
@@ -183,14 +215,15 @@ export class OctokitGitHub implements GitHubPort {
   }
 
   async createCheckRun(repo: RepoRef, input: CheckRunInput) {
-    const data = await this.call(repo, `creating check run ${input.name}`, async (o) =>
+    const data = await this.write(repo, `creating check run ${input.name}`, async (o) =>
       parsedJson(await o.request("POST /repos/{owner}/{repo}/check-runs", { owner: repo.owner, repo: repo.name, data: JSON.stringify(checkBody(input)), ...unparsed } as never)),
+      "first",
     );
     return toCheck(data as never);
   }
 
   async updateCheckRun(repo: RepoRef, id: number, input: Partial<CheckRunInput>) {
-    await this.call(repo, `updating check run ${id}`, async (o) => {
+    await this.write(repo, `updating check run ${id}`, async (o) => {
       // The answer (the whole check run, output included) is not needed: read, not parsed.
       const { data } = await o.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", { owner: repo.owner, repo: repo.name, check_run_id: id, data: JSON.stringify(checkBody(input)), ...unparsed } as never);
       await new Response(data as unknown as ReadableStream | null).arrayBuffer();
@@ -205,7 +238,7 @@ export class OctokitGitHub implements GitHubPort {
   }
 
   async createDeployment(repo: RepoRef, input: DeploymentInput) {
-    const { data } = await this.call(repo, `creating a deployment of ${input.ref} to ${input.environment}`, (o) =>
+    const { data } = await this.write(repo, `creating a deployment of ${input.ref} to ${input.environment}`, (o) =>
       o.rest.repos.createDeployment({
         owner: repo.owner,
         repo: repo.name,
@@ -225,7 +258,7 @@ export class OctokitGitHub implements GitHubPort {
   }
 
   async createDeploymentStatus(repo: RepoRef, deploymentId: number, input: DeploymentStatusInput) {
-    await this.call(repo, `setting deployment ${deploymentId} to ${input.state}`, (o) =>
+    await this.write(repo, `setting deployment ${deploymentId} to ${input.state}`, (o) =>
       o.rest.repos.createDeploymentStatus({
         owner: repo.owner,
         repo: repo.name,
@@ -247,16 +280,16 @@ export class OctokitGitHub implements GitHubPort {
   }
 
   async createComment(repo: RepoRef, issue: number, body: string) {
-    const { data } = await this.call(repo, `commenting on #${issue}`, (o) => o.rest.issues.createComment({ owner: repo.owner, repo: repo.name, issue_number: issue, body }));
+    const { data } = await this.write(repo, `commenting on #${issue}`, (o) => o.rest.issues.createComment({ owner: repo.owner, repo: repo.name, issue_number: issue, body }));
     return { id: data.id, body: data.body ?? "", author: data.user?.login ?? "" };
   }
 
   async updateComment(repo: RepoRef, id: number, body: string) {
-    await this.call(repo, `editing comment ${id}`, (o) => o.rest.issues.updateComment({ owner: repo.owner, repo: repo.name, comment_id: id, body }));
+    await this.write(repo, `editing comment ${id}`, (o) => o.rest.issues.updateComment({ owner: repo.owner, repo: repo.name, comment_id: id, body }));
   }
 
   async reactToComment(repo: RepoRef, commentId: number, reaction: Reaction) {
-    await this.call(repo, `reacting to comment ${commentId}`, (o) =>
+    await this.write(repo, `reacting to comment ${commentId}`, (o) =>
       o.rest.reactions.createForIssueComment({ owner: repo.owner, repo: repo.name, comment_id: commentId, content: reaction }),
     );
   }
@@ -276,12 +309,12 @@ export class OctokitGitHub implements GitHubPort {
   }
 
   async createCommitComment(repo: RepoRef, sha: string, body: string): Promise<CommitCommentInfo> {
-    const { data } = await this.call(repo, `commenting on ${sha}`, (o) => o.rest.repos.createCommitComment({ owner: repo.owner, repo: repo.name, commit_sha: sha, body }));
+    const { data } = await this.write(repo, `commenting on ${sha}`, (o) => o.rest.repos.createCommitComment({ owner: repo.owner, repo: repo.name, commit_sha: sha, body }));
     return { id: data.id, body: data.body ?? "", author: data.user?.login ?? "", sha: data.commit_id };
   }
 
   async updateCommitComment(repo: RepoRef, id: number, body: string) {
-    await this.call(repo, `editing commit comment ${id}`, (o) => o.rest.repos.updateCommitComment({ owner: repo.owner, repo: repo.name, comment_id: id, body }));
+    await this.write(repo, `editing commit comment ${id}`, (o) => o.rest.repos.updateCommitComment({ owner: repo.owner, repo: repo.name, comment_id: id, body }));
   }
 
   async isTeamMember(repo: RepoRef, org: string, teamSlug: string, user: string) {
@@ -345,6 +378,6 @@ export class OctokitGitHub implements GitHubPort {
   }
 
   async redeliver(deliveryId: number) {
-    await this.call(undefined, `redelivering ${deliveryId}`, (o) => o.rest.apps.redeliverWebhookDelivery({ delivery_id: deliveryId }));
+    await this.write(undefined, `redelivering ${deliveryId}`, (o) => o.rest.apps.redeliverWebhookDelivery({ delivery_id: deliveryId }));
   }
 }

@@ -27,7 +27,7 @@ let repo: GitFixture;
 
 function adapter(writeIntervalMs: number): OctokitGitHub {
   const probot = new Probot({ appId: 1, privateKey, baseUrl: fake.apiUrl, Octokit: tiphysOctokit({ writeIntervalMs }), logLevel: "fatal" } as never);
-  return new OctokitGitHub({ auth: (id) => probot.auth(id) as never, webUrl: fake.url });
+  return new OctokitGitHub({ auth: (id) => probot.auth(id) as never, webUrl: fake.url, writeIntervalMs });
 }
 
 /** When the fake received each check-run POST of a repo (ms, its clock). */
@@ -65,6 +65,21 @@ describe("GitHub writes", () => {
     for (let i = 1; i < a.length; i++) expect(a[i] - a[i - 1]).toBeGreaterThanOrEqual(INTERVAL_MS - 50);
     // ... and B's went out before A's were done.
     expect(b[0]).toBeLessThan(a[a.length - 1]);
+  });
+
+  it("create a check run before the updates of one installation that were waiting with it", async () => {
+    const gh = adapter(INTERVAL_MS);
+    const run = await gh.createCheckRun(A, { name: "tiphys/workflow/busy", headSha: repo.sha, status: "queued" });
+    const seen = fake.requests.length;
+    // Three progress updates wait in A's lane (the first goes out at once), then a new push's check run.
+    const updates = [1, 2, 3].map((i) => gh.updateCheckRun(A, run.id, { status: "in_progress", output: { title: `step ${i}`, summary: "." } }));
+    const created = gh.createCheckRun(A, { name: "tiphys/workflow/next", headSha: repo.sha, status: "queued" });
+    await Promise.all([...updates, created]);
+    const order = fake.requests
+      .slice(seen)
+      .filter((q) => q.path.startsWith(`/repos/${A.owner}/${A.name}/check-runs`))
+      .map((q) => q.method);
+    expect(order).toEqual(["PATCH", "POST", "PATCH", "PATCH"]);
   });
 });
 
