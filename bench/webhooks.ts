@@ -18,7 +18,7 @@
  *
  * Options: --n 2000 (measured pushes per side and repetition), --concurrency 16, --warmup 50,
  * --reps 3, --check-timeout 60 (seconds to wait for check runs after the last ack), --idle 10,
- * --sustained-rate 20 (0: no sustained phase), --sustained-n 600, --installations 100,
+ * --sustained-rate 10 (0: no sustained phase), --sustained-n 600, --installations 100,
  * --quick (500 pushes, one repetition), --profile DIR (CPU profiles of the Tiphys server, one per thread; one
  * repetition, and its figures are for finding where time goes, not for the record), --dump FILE
  * (each Tiphys push's timeline as JSON).
@@ -94,7 +94,7 @@ function parseOptions(argv: string[]): Options {
     reps: profileDir ? 1 : num("--reps", quick ? 1 : 3),
     checkTimeoutMs: num("--check-timeout", 60) * 1000,
     idle: num("--idle", 10, 0),
-    sustainedRate: num("--sustained-rate", 20, 0),
+    sustainedRate: num("--sustained-rate", 10, 0),
     sustainedN: num("--sustained-n", quick ? 300 : 600),
     installations: num("--installations", 100),
     profileDir,
