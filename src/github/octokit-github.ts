@@ -98,20 +98,43 @@ async function parsedJson<T>(response: { data: unknown }): Promise<T> {
 export class OctokitGitHub implements GitHubPort {
   private clients = new Map<number, { octokit: Octokit; at: number }>();
   /**
-   * The order of each installation's writes. Octokit's throttling plugin spaces them (one per second
-   * on github.com) but serves them first come, first served, so a new push's queued check run would
-   * wait behind every progress update of the runs before it. Here an installation hands Octokit one
-   * write at a time (p-queue: an idle lane starts the write at once), and a check run being created
-   * goes before the updates waiting with it.
+   * The order and pace of each installation's writes. Octokit's throttling plugin spaces them (one per
+   * second on github.com) but first come, first served, and once a write is handed to it, it waits
+   * there for its turn: a new push's queued check run would wait behind every progress update of the
+   * runs before it. Here an installation's lane (p-queue: an idle lane starts a write at once) holds
+   * each write's place for the interval after it starts, so Octokit never has to make one wait, and
+   * when the place frees the most urgent write waiting goes: a check run being created before updates.
    */
   private readonly writeLanes = new Map<string, PQueue>();
 
   constructor(private readonly opts: OctokitGitHubOptions) {}
 
+  private get writeIntervalMs(): number {
+    return this.opts.writeIntervalMs ?? 1000;
+  }
+
+  /** Runs `fn` in the installation's lane; the lane stays held until `writeIntervalMs` after the start. */
+  private paced<T>(key: string, urgency: WriteUrgency, fn: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      void this.writeLane(key).add(
+        async () => {
+          const started = Date.now();
+          const result = fn();
+          result.then(resolve, reject);
+          await result.catch(() => undefined);
+          const left = started + this.writeIntervalMs - Date.now();
+          if (left > 0) await new Promise((r) => setTimeout(r, left));
+        },
+        // p-queue: higher numbers go first.
+        { priority: urgency === "first" ? 1 : 0 },
+      );
+    });
+  }
+
   private writeLane(key: string): PQueue {
     let lane = this.writeLanes.get(key);
     if (!lane) {
-      lane = new PQueue({ concurrency: (this.opts.writeIntervalMs ?? 1000) > 0 ? 1 : 8 });
+      lane = new PQueue({ concurrency: this.writeIntervalMs > 0 ? 1 : 8 });
       this.writeLanes.set(key, lane);
       // An idle lane is dropped, so installations that stop writing leave nothing behind.
       lane.on("idle", () => this.writeLanes.get(key) === lane && this.writeLanes.delete(key));
@@ -138,8 +161,7 @@ export class OctokitGitHub implements GitHubPort {
     const octokit = await this.client(id);
     try {
       if (!write) return await fn(octokit);
-      // p-queue: higher numbers go first.
-      return await this.writeLane(String(id ?? "app")).add(() => fn(octokit), { priority: write === "first" ? 1 : 0, throwOnTimeout: true });
+      return await this.paced(String(id ?? "app"), write, () => fn(octokit));
     } catch (err) {
       translate(err, what);
     }

@@ -71,6 +71,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       pollMs: 10,
       redeliverIntervalMs: 0,
       workerId: "handler-tests",
+      // Octokit's throttling is off here (TestOctokit), and so is Tiphys's own pacing of writes.
+      githubWriteIntervalMs: 0,
       // A long debounce: the first in-progress update goes out at once and the next would wait a
       // minute, but the final update flushes it, so every run makes exactly one in-progress call.
       limits: { ...DEFAULT_LIMITS, checkRunDebounceMs: 60_000, ...opts.limits },

@@ -76,7 +76,7 @@ async function startApp(executor: ExecutorConfig): Promise<AppUnderTest> {
   const probot = new Probot({ appId: 123, privateKey, logLevel: "fatal", Octokit: TestOctokit });
   const app = await composeApp({
     probot,
-    config: { ...configFromEnv({}), dataDir, pollMs: 10, redeliverIntervalMs: 0, workerId: "k8s-app-tests", limits: { ...DEFAULT_LIMITS, checkRunDebounceMs: 60_000 }, executor },
+    config: { ...configFromEnv({}), dataDir, pollMs: 10, redeliverIntervalMs: 0, workerId: "k8s-app-tests", githubWriteIntervalMs: 0, limits: { ...DEFAULT_LIMITS, checkRunDebounceMs: 60_000 }, executor },
     log: pino({ level: "silent" }),
     store: await openMemoryStore(),
     metrics: new AppMetrics({ defaultMetrics: false }),
