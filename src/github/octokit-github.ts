@@ -119,7 +119,8 @@ export class OctokitGitHub implements GitHubPort {
       void this.writeLane(key).add(
         async () => {
           const started = Date.now();
-          const result = fn();
+          // Through a promise, so that a write that throws at once still settles its caller.
+          const result = Promise.resolve().then(fn);
           result.then(resolve, reject);
           await result.catch(() => undefined);
           const left = started + this.writeIntervalMs - Date.now();

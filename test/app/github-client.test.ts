@@ -61,8 +61,10 @@ describe("GitHub writes", () => {
     const b = postsOf(B);
     expect(a).toHaveLength(5);
     expect(b).toHaveLength(1);
-    // A's writes keep GitHub's spacing (a lower bound: load can only make the gaps longer) ...
-    for (let i = 1; i < a.length; i++) expect(a[i] - a[i - 1]).toBeGreaterThanOrEqual(INTERVAL_MS - 50);
+    // A's writes keep GitHub's spacing. Writes are spaced from their start; the arrival of one may lag
+    // its start under load, so each gap is checked loosely and the whole span closely.
+    for (let i = 1; i < a.length; i++) expect(a[i] - a[i - 1]).toBeGreaterThanOrEqual(INTERVAL_MS / 2);
+    expect(a[a.length - 1] - a[0]).toBeGreaterThanOrEqual((a.length - 1) * INTERVAL_MS - 100);
     // ... and B's went out before A's were done.
     expect(b[0]).toBeLessThan(a[a.length - 1]);
   });

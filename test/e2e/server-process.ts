@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
+/** How long a starting server may take to answer /readyz 200. */
+const READY_TIMEOUT_MS = 60_000;
 
 export const WEBHOOK_SECRET = "e2e-webhook-secret";
 
@@ -59,7 +61,8 @@ export async function startServer(opts: { env: Record<string, string>; port?: nu
   proc.stderr!.on("data", (d) => (out += d));
   const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
+  // Generous: under a loaded CI machine the work thread's start (imports, store) has taken over 20 s.
+  const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}:\n${out}`);
     try {
@@ -70,7 +73,7 @@ export async function startServer(opts: { env: Record<string, string>; port?: nu
     }
     if (Date.now() > deadline) {
       proc.kill("SIGKILL");
-      throw new Error(`server not ready after 20 s:\n${out}`);
+      throw new Error(`server not ready after ${READY_TIMEOUT_MS / 1000} s:\n${out}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -102,14 +102,18 @@ function pushPayload(sha: string, before: string): WebhookPayload {
 const checkRunsNamed = (name: string) => fake.checkRuns(OWNER, NAME).filter((c) => c.name === name);
 
 /** The completed check runs of this name (at this commit), once there is one. */
-async function waitCompleted(name: string, sha?: string, timeoutMs = 20_000) {
+async function waitCompleted(name: string, sha?: string, timeoutMs = WAIT_MS) {
   return fake.waitFor(() => {
     const done = checkRunsNamed(name).filter((c) => c.status === "completed" && (!sha || c.head_sha === sha));
     return done.length > 0 ? done : undefined;
   }, timeoutMs);
 }
 
-describe("tiphys server (npm start) against a loopback GitHub", () => {
+// Upper bounds for waiting, not speed targets: on a loaded CI machine, with GitHub's pacing of one
+// write a second, a run's check run has taken over 20 s to complete.
+const WAIT_MS = 45_000;
+
+describe("tiphys server (npm start) against a loopback GitHub", { timeout: 120_000 }, () => {
   it("a push becomes a check run: queued at once, in progress, completed with the conclusion", async () => {
     const s = await boot("push");
     const before = repo.sha;
@@ -157,7 +161,7 @@ describe("tiphys server (npm start) against a loopback GitHub", () => {
     const first = await sendWebhook({ url: s.webhookUrl, secret: WEBHOOK_SECRET, event: "push", payload: pushPayload(sha, before), deliveryId: id });
     const second = await sendWebhook({ url: s.webhookUrl, secret: WEBHOOK_SECRET, event: "push", payload: pushPayload(sha, before), deliveryId: id });
     expect([first.status, second.status]).toEqual([200, 200]);
-    await fake.waitFor(() => checkRunsNamed("tiphys/workflow/ci").find((c) => c.head_sha === sha && c.status === "completed"), 20_000);
+    await fake.waitFor(() => checkRunsNamed("tiphys/workflow/ci").find((c) => c.head_sha === sha && c.status === "completed"), WAIT_MS);
     await new Promise((r) => setTimeout(r, 500));
     expect(checkRunsNamed("tiphys/workflow/ci").filter((c) => c.head_sha === sha)).toHaveLength(1);
   });
@@ -222,7 +226,7 @@ spec:
     const sha = await repo.commit({ ".tiphys/ci.yaml": null, ".tiphys/resumable.yaml": wf }, "resumable");
     let s = await boot("kill9");
     await sendWebhook({ url: s.webhookUrl, secret: WEBHOOK_SECRET, event: "push", payload: pushPayload(sha, before), deliveryId: `d-${++deliveries}` });
-    await fake.waitFor(() => existsSync(join(markers, "second-started")), 20_000).catch((err) => {
+    await fake.waitFor(() => existsSync(join(markers, "second-started")), WAIT_MS).catch((err) => {
       throw new Error(`${err.message}\n--- server output ---\n${s.output()}`);
     });
     await s.kill9();
@@ -230,7 +234,7 @@ spec:
     rmSync(join(markers, "second-started"));
     s = await startServer({ env: { ...env, TIPHYS_DATA_DIR: dataDir } });
     server = s;
-    await fake.waitFor(() => existsSync(join(markers, "second-started")), 20_000).catch((err) => {
+    await fake.waitFor(() => existsSync(join(markers, "second-started")), WAIT_MS).catch((err) => {
       throw new Error(`${err.message}\n--- server output ---\n${s.output()}`);
     });
     writeFileSync(gate, "open");
@@ -314,7 +318,7 @@ spec:
       return pr;
     };
     await sendWebhook({ url: s.webhookUrl, secret: WEBHOOK_SECRET, event: "pull_request", payload: prPayload("opened", first), deliveryId: `d-${++deliveries}` });
-    await fake.waitFor(() => checkRunsNamed("tiphys/workflow/pr-ci").find((c) => c.head_sha === first && c.status === "in_progress"), 20_000);
+    await fake.waitFor(() => checkRunsNamed("tiphys/workflow/pr-ci").find((c) => c.head_sha === first && c.status === "in_progress"), WAIT_MS);
     const second = await repo.commit({ "src/feature.txt": "2\n" }, "feature 2");
     await sendWebhook({ url: s.webhookUrl, secret: WEBHOOK_SECRET, event: "pull_request", payload: prPayload("synchronize", second), deliveryId: `d-${++deliveries}` });
     const [cancelled] = await waitCompleted("tiphys/workflow/pr-ci", first);
@@ -453,7 +457,7 @@ spec:
     (comment.issue as { pull_request?: unknown }).pull_request = { url: "x" };
     Object.assign(comment.comment as object, { id: stored.id, body: "/tiphys retry flaky", user: { login: "maintainer", type: "User" } });
     await sendWebhook({ url: s.webhookUrl, secret: WEBHOOK_SECRET, event: "issue_comment", payload: comment, deliveryId: `d-${++deliveries}` });
-    const done = await fake.waitFor(() => checkRunsNamed("tiphys/workflow/flaky").find((c) => c.head_sha === head && c.conclusion === "success"), 20_000);
+    const done = await fake.waitFor(() => checkRunsNamed("tiphys/workflow/flaky").find((c) => c.head_sha === head && c.conclusion === "success"), WAIT_MS);
     expect(done.conclusion).toBe("success");
     expect(readFileSync(join(markers, "retry-prepare"), "utf8")).toBe("p\n");
     expect(readFileSync(join(markers, "retry-test"), "utf8")).toBe("t\nt\n");
@@ -510,7 +514,7 @@ spec:
     const sha = await repo.commit({ ".tiphys/ci.yaml": ciWorkflow("ci", `while [ ! -f ${gate} ]; do sleep 0.1; done`) }, "gated");
     const s = await boot("final-update");
     await sendWebhook({ url: s.webhookUrl, secret: WEBHOOK_SECRET, event: "push", payload: pushPayload(sha, before), deliveryId: `d-${++deliveries}` });
-    await fake.waitFor(() => checkRunsNamed("tiphys/workflow/ci").find((c) => c.head_sha === sha && c.status === "in_progress"), 20_000);
+    await fake.waitFor(() => checkRunsNamed("tiphys/workflow/ci").find((c) => c.head_sha === sha && c.status === "in_progress"), WAIT_MS);
     await new Promise((r) => setTimeout(r, 400)); // past the debounce: the next update is the final one
     fake.failNext("PATCH", /\/check-runs\/\d+$/, 502, 2);
     writeFileSync(gate, "open");
