@@ -119,8 +119,13 @@ export class OctokitGitHub implements GitHubPort {
       void this.writeLane(key).add(
         async () => {
           const started = Date.now();
-          // Through a promise, so that a write that throws at once still settles its caller.
-          const result = Promise.resolve().then(fn);
+          // Started at once (an idle lane adds no delay), and settling its caller even if it throws at once.
+          let result: Promise<T>;
+          try {
+            result = fn();
+          } catch (err) {
+            result = Promise.reject(err);
+          }
           result.then(resolve, reject);
           await result.catch(() => undefined);
           const left = started + this.writeIntervalMs - Date.now();

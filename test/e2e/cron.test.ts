@@ -83,7 +83,8 @@ async function pushMain(server: ServerProcess, name: string, sha: string, before
   expect(res.status).toBe(200);
 }
 
-describe("CronWorkflow schedules", () => {
+// On a loaded CI machine a server start and a scheduled run have together taken over 30 s.
+describe("CronWorkflow schedules", { timeout: 90_000 }, () => {
   it("a CronWorkflow pushed to the default branch runs on its schedule, reported on the branch's head commit", async () => {
     const name = "cron-single";
     const { repo, sha, before } = await setUpRepo(name);
